@@ -1,0 +1,149 @@
+//! Command-line configuration of the `trex-sequencer` binary.
+
+use crate::{
+    node::{ProducerConfig, SEQUENCER_FEE_VAULT},
+    pool::PoolConfig,
+    rpc::RpcConfig,
+};
+use alloy_primitives::Address;
+use clap::{Args, Parser, Subcommand};
+use std::{net::{IpAddr, SocketAddr}, path::PathBuf, time::Duration};
+
+/// The T-Rex L2 execution node.
+#[derive(Debug, Parser)]
+#[command(name = "trex-sequencer", version, about)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the sequencer: produce blocks and serve JSON-RPC.
+    Node(NodeArgs),
+}
+
+/// `trex-sequencer node` flags.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// Chain to run: mainnet, testnet, devnet, or a path to a geth-style genesis.json.
+    #[arg(long, env = "TREX_CHAIN", default_value = "devnet")]
+    pub chain: String,
+    /// Directory for the chain database (default: ~/.trex/<chain>).
+    #[arg(long, env = "TREX_DATADIR")]
+    pub datadir: Option<PathBuf>,
+    /// Interval between blocks, e.g. `1s` or `200ms`.
+    #[arg(long, env = "TREX_BLOCK_TIME", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub block_time: Duration,
+    /// Gas limit of produced blocks.
+    #[arg(long, env = "TREX_GAS_LIMIT", default_value_t = 30_000_000)]
+    pub gas_limit: u64,
+    /// Receives priority fees (default: the SequencerFeeVault predeploy).
+    #[arg(long, env = "TREX_FEE_RECIPIENT", default_value_t = SEQUENCER_FEE_VAULT)]
+    pub fee_recipient: Address,
+    /// JSON-RPC server flags.
+    #[command(flatten)]
+    pub rpc: RpcArgs,
+    /// Transaction pool flags.
+    #[command(flatten)]
+    pub pool: PoolArgs,
+    /// Address for the Prometheus `/metrics` endpoint; off if unset.
+    #[arg(long = "metrics.addr", env = "TREX_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// JSON-RPC server flags.
+#[derive(Debug, Args)]
+pub struct RpcArgs {
+    /// Listen address for HTTP and WebSocket JSON-RPC.
+    #[arg(long = "http.addr", env = "TREX_HTTP_ADDR", default_value = "127.0.0.1")]
+    pub addr: IpAddr,
+    /// Listen port for HTTP and WebSocket JSON-RPC (0 picks a free port).
+    #[arg(long = "http.port", env = "TREX_HTTP_PORT", default_value_t = 9545)]
+    pub port: u16,
+    /// Largest accepted request body in bytes.
+    #[arg(long = "rpc.max-request-size", env = "TREX_RPC_MAX_REQUEST_SIZE", default_value_t = 5 * 1024 * 1024)]
+    pub max_request_bytes: u32,
+    /// Most calls in one batch request.
+    #[arg(long = "rpc.max-batch", env = "TREX_RPC_MAX_BATCH", default_value_t = 1000)]
+    pub max_batch_len: u32,
+    /// Gas cap of eth_call and eth_estimateGas.
+    #[arg(long = "rpc.gascap", env = "TREX_RPC_GASCAP", default_value_t = 50_000_000)]
+    pub gas_cap: u64,
+}
+
+/// Transaction pool flags.
+#[derive(Debug, Args)]
+pub struct PoolArgs {
+    /// Most pending (executable) transactions.
+    #[arg(long = "txpool.max-pending", env = "TREX_TXPOOL_MAX_PENDING")]
+    pub max_pending: Option<usize>,
+    /// Most queued (future-nonce) transactions.
+    #[arg(long = "txpool.max-queued", env = "TREX_TXPOOL_MAX_QUEUED")]
+    pub max_queued: Option<usize>,
+    /// Most transactions per sender.
+    #[arg(long = "txpool.max-per-sender", env = "TREX_TXPOOL_MAX_PER_SENDER")]
+    pub max_per_sender: Option<usize>,
+}
+
+impl NodeArgs {
+    /// The datadir, defaulting to `~/.trex/<chain>`.
+    pub fn datadir(&self) -> PathBuf {
+        self.datadir.clone().unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("."), PathBuf::from);
+            home.join(".trex").join(&self.chain)
+        })
+    }
+
+    /// Block production settings.
+    pub const fn producer(&self) -> ProducerConfig {
+        ProducerConfig { block_time: self.block_time, gas_limit: self.gas_limit, fee_recipient: self.fee_recipient }
+    }
+
+    /// Server settings.
+    pub fn rpc(&self) -> RpcConfig {
+        RpcConfig {
+            addr: SocketAddr::new(self.rpc.addr, self.rpc.port),
+            max_request_bytes: self.rpc.max_request_bytes,
+            max_batch_len: self.rpc.max_batch_len,
+            gas_cap: self.rpc.gas_cap,
+            ..RpcConfig::default()
+        }
+    }
+
+    /// Pool limits.
+    pub fn pool(&self) -> PoolConfig {
+        let mut config = PoolConfig::default();
+        if let Some(n) = self.pool.max_pending { config.max_pending = n; }
+        if let Some(n) = self.pool.max_queued { config.max_queued = n; }
+        if let Some(n) = self.pool.max_per_sender { config.max_per_sender = n; }
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_devnet_command_line() {
+        let cli = Cli::try_parse_from([
+            "trex-sequencer", "node", "--chain", "devnet", "--datadir", "/tmp/x", "--http.port", "0",
+            "--block-time", "200ms", "--gas-limit", "1000000000", "--metrics.addr", "127.0.0.1:9001",
+        ])
+        .unwrap();
+        let Command::Node(args) = cli.command;
+        assert_eq!(args.block_time, Duration::from_millis(200));
+        assert_eq!(args.gas_limit, 1_000_000_000);
+        assert_eq!(args.rpc().addr.port(), 0);
+        assert_eq!(args.metrics_addr, Some("127.0.0.1:9001".parse().unwrap()));
+        assert_eq!(args.datadir(), PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn rejects_a_bad_block_time() {
+        assert!(Cli::try_parse_from(["trex-sequencer", "node", "--block-time", "soon"]).is_err());
+    }
+}

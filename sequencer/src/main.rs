@@ -1,0 +1,19 @@
+//! `trex-sequencer`: parses the command line, runs the node, reports a fatal error once.
+
+use clap::Parser;
+use trex_sequencer::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() {
+    let Cli { command: Command::Node(args) } = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,jsonrpsee=warn".into()),
+        )
+        .init();
+    if let Err(err) = trex_sequencer::run(args).await {
+        eprintln!("trex-sequencer: {err}");
+        std::process::exit(1);
+    }
+}
