@@ -332,8 +332,11 @@ mod tests {
 
         let signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
         let recipient = Address::repeat_byte(0x42);
-        // Init code storing 42 in slot 0 and deploying empty code.
-        let init_code = [0x60, 0x2a, 0x60, 0x00, 0x55, 0x00];
+        // Init code storing 42 in slot 0 and deploying runtime code that stores 7 in slot 1.
+        let init_code = [
+            0x60, 0x2a, 0x60, 0x00, 0x55, 0x60, 0x06, 0x60, 0x11, 0x60, 0x00, 0x39, 0x60, 0x06,
+            0x60, 0x00, 0xf3, 0x60, 0x07, 0x60, 0x01, 0x55, 0x00,
+        ];
         let txs = vec![
             candidate(&signer, 0, TxKind::Call(recipient), 1_000, &[]),
             candidate(&signer, 1, TxKind::Create, 0, &init_code),
@@ -383,5 +386,19 @@ mod tests {
         verify_proof(old.state_root, alloy_trie::Nibbles::unpack(keccak256(contract)), None, &old.account_proof).unwrap();
         let sender_at_genesis = StateAt::at_block(store.reader().unwrap(), 0).unwrap().account(signer.address()).unwrap().unwrap();
         assert_eq!(sender_at_genesis.nonce, 0);
+
+        // A second block calls the deployed code, which must be loaded from the store.
+        let parent = built.block.header.clone();
+        let call = vec![candidate(&signer, 2, TxKind::Call(contract), 0, &[])];
+        let second = builder
+            .build(store.reader().unwrap(), &parent, built.block.hash, &attributes, &mut call.into_iter())
+            .unwrap();
+        assert!(second.block.receipts[0].status());
+        store.commit_block(&second.block, &second.changes).unwrap();
+        let state = StateAt::latest(store.reader().unwrap());
+        assert_eq!(state.storage(contract, U256::from(1)).unwrap(), U256::from(7));
+        let before = StateAt::at_block(store.reader().unwrap(), 1).unwrap();
+        assert_eq!(before.storage(contract, U256::from(1)).unwrap(), U256::ZERO);
+        assert_eq!(before.storage(contract, U256::ZERO).unwrap(), U256::from(42));
     }
 }

@@ -45,9 +45,16 @@ impl StoredAccount {
         })
     }
 
-    /// The account as revm sees it (code loaded lazily by hash).
+    /// The account as revm sees it. The code is left unloaded (`None`, unlike `Default`, which
+    /// claims empty code) so revm fetches it by hash.
     pub fn to_account_info(self) -> AccountInfo {
-        AccountInfo { balance: self.balance, nonce: self.nonce, code_hash: self.code_hash, ..Default::default() }
+        AccountInfo {
+            balance: self.balance,
+            nonce: self.nonce,
+            code_hash: self.code_hash,
+            code: None,
+            ..Default::default()
+        }
     }
 
     /// The account as a state-trie leaf.
