@@ -58,7 +58,7 @@ mod tests {
     #[test]
     fn devnet_genesis_funds_the_test_accounts() {
         let spec = ChainSpec::devnet();
-        assert_eq!(spec.genesis.alloc.len(), 10);
+        assert_eq!(spec.genesis.alloc.len(), 12);
         let dev0 = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
         assert_eq!(spec.genesis.alloc[&dev0].balance, U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18)));
         let header = spec.genesis_header();
@@ -68,7 +68,9 @@ mod tests {
     }
 
     #[test]
-    fn empty_alloc_has_the_empty_state_root() {
-        assert_eq!(ChainSpec::mainnet().genesis_header().state_root, EMPTY_ROOT_HASH);
+    fn mainnet_genesis_holds_only_the_system_contracts() {
+        let spec = ChainSpec::mainnet();
+        assert_eq!(spec.genesis.alloc.len(), 2);
+        assert!(spec.genesis.alloc.values().all(|account| account.code.is_some()));
     }
 }
