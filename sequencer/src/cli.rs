@@ -77,10 +77,10 @@ pub struct RpcArgs {
 /// Transaction pool flags.
 #[derive(Debug, Args)]
 pub struct PoolArgs {
-    /// Most pending (executable) transactions.
+    /// Pending (executable) transaction slots (32 KiB each; most transactions take one).
     #[arg(long = "txpool.max-pending", env = "TREX_TXPOOL_MAX_PENDING")]
     pub max_pending: Option<usize>,
-    /// Most queued (future-nonce) transactions.
+    /// Queued (future-nonce) transaction slots (32 KiB each).
     #[arg(long = "txpool.max-queued", env = "TREX_TXPOOL_MAX_QUEUED")]
     pub max_queued: Option<usize>,
     /// Most transactions per sender.

@@ -76,6 +76,18 @@ pub struct BlockAttributes {
     pub prev_randao: B256,
 }
 
+/// A transaction the builder left out of a block.
+#[derive(Debug, Clone)]
+pub struct RejectedTx {
+    /// Its hash.
+    pub hash: B256,
+    /// Why, as the EVM reported it.
+    pub reason: String,
+    /// Whether it can never be included on this state (invalid), as opposed to not fitting this
+    /// block's remaining gas.
+    pub invalid: bool,
+}
+
 /// A built (not yet committed) block.
 #[derive(Debug)]
 pub struct BuiltBlock {
@@ -83,8 +95,8 @@ pub struct BuiltBlock {
     pub block: StoredBlock,
     /// Its state changes against the parent.
     pub changes: StateChanges,
-    /// Transactions left out because they turned out invalid, with the reason.
-    pub rejected: Vec<(B256, String)>,
+    /// Transactions left out, with the reason.
+    pub rejected: Vec<RejectedTx>,
 }
 
 /// Builds blocks for one chain.
@@ -176,7 +188,11 @@ impl BlockBuilder {
                         }),
                     )) => {
                         source.mark_invalid(tx.signer());
-                        rejected.push((tx.inner().tx_hash(), err.to_string()));
+                        rejected.push(RejectedTx {
+                            hash: tx.inner().tx_hash(),
+                            invalid: matches!(err, BlockValidationError::InvalidTx { .. }),
+                            reason: err.to_string(),
+                        });
                     }
                     Err(err) => return Err(execution_error(err)),
                 }
@@ -356,6 +372,7 @@ mod tests {
             .unwrap();
         assert_eq!(built.block.transactions.len(), 2);
         assert_eq!(built.rejected.len(), 1);
+        assert!(built.rejected[0].invalid, "a nonce gap is invalid on this state");
         assert!(built.block.receipts.iter().all(|r| r.status()));
         store.commit_block(&built.block, &built.changes).unwrap();
 
