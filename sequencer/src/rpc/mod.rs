@@ -5,6 +5,10 @@ mod call;
 pub mod convert;
 pub mod error;
 mod eth;
+mod debug;
+mod fees;
+mod filter;
+mod pubsub;
 
 pub use api::{EthApiServer, NetApiServer, TxPoolApiServer, Web3ApiServer};
 
@@ -109,6 +113,10 @@ pub fn build_module(ctx: RpcContext) -> RpcModule<()> {
     module.merge(EthApiServer::into_rpc(ctx.clone())).expect("unique method names");
     module.merge(NetApiServer::into_rpc(ctx.clone())).expect("unique method names");
     module.merge(Web3ApiServer::into_rpc(ctx.clone())).expect("unique method names");
+    module.merge(fees::FeeApiServer::into_rpc(ctx.clone())).expect("unique method names");
+    module.merge(filter::EthFilterApiServer::into_rpc(filter::EthFilter::new(ctx.clone()))).expect("unique method names");
+    module.merge(pubsub::EthPubSubApiServer::into_rpc(pubsub::EthPubSub::new(ctx.clone()))).expect("unique method names");
+    module.merge(debug::DebugApiServer::into_rpc(debug::DebugRpc::new(ctx.clone()))).expect("unique method names");
     module.merge(TxPoolApiServer::into_rpc(ctx)).expect("unique method names");
     module
 }
