@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs the whole T-Rex test suite, from a fresh clone on a fresh machine:
+#
+#   1. deploy/install-tools.sh          forge/anvil/cast/solc into .tools/bin, OpenZeppelin
+#   2. cargo-nextest                     installed with cargo only if absent
+#   3. PostgreSQL at 127.0.0.1:5432      checked; installed and started with apt if it does not answer
+#   4. forge test                        the Solidity tests in contracts/
+#   5. cargo nextest run --workspace     every Rust test, including the sequencer's integration
+#                                        tests (forge/cast/viem against a real trex-sequencer)
+#
+# Usage: deploy/test.sh [extra cargo nextest arguments]
+#   deploy/test.sh -E 'not test(/net_/)'     skip the tests that need the npm registry
+#   deploy/test.sh -p trex-sequencer         one package
+# Environment: CARGO_TARGET_DIR (default ~/.cache/trex-target); CI=true selects the `ci` nextest
+# profile. Exits non-zero if any step fails.
+set -euo pipefail
+SCRIPT_NAME="test"
+# shellcheck source=deploy/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+step() { printf '\n%s: === %s ===\n' "$SCRIPT_NAME" "$*" >&2; }
+FAILED=()
+
+# --- 1. tools ---------------------------------------------------------------------------------------
+step "installing tools (deploy/install-tools.sh)"
+"$ROOT/deploy/install-tools.sh" || die "deploy/install-tools.sh failed; nothing was tested"
+use_tools
+
+# --- 2. cargo-nextest -------------------------------------------------------------------------------
+USE_NEXTEST=1
+if ! cargo nextest --version >/dev/null 2>&1; then
+  step "installing cargo-nextest (cargo install --locked cargo-nextest)"
+  if ! cargo install --locked cargo-nextest; then
+    warn "cargo-nextest could not be installed; falling back to cargo test (no per-test timeouts)"
+    USE_NEXTEST=0
+  fi
+fi
+
+# --- 3. PostgreSQL ----------------------------------------------------------------------------------
+pg_up() {
+  if command -v pg_isready >/dev/null; then
+    pg_isready -q -h 127.0.0.1 -p 5432
+  else
+    port_busy 5432
+  fi
+}
+step "checking PostgreSQL at 127.0.0.1:5432"
+if pg_up; then
+  log "PostgreSQL answers at 127.0.0.1:5432"
+else
+  log "PostgreSQL does not answer; installing and starting it with apt"
+  command -v apt-get >/dev/null || die "PostgreSQL is not running at 127.0.0.1:5432 and apt-get is not available to install it"
+  SUDO=""
+  [[ "$(id -u)" == 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
+  $SUDO service postgresql start || true
+  for _ in $(seq 1 60); do pg_up && break; sleep 0.5; done
+  pg_up || die "PostgreSQL still does not answer at 127.0.0.1:5432 after installing and starting it"
+  log "PostgreSQL started"
+fi
+
+# --- 4. forge test ----------------------------------------------------------------------------------
+step "forge test (contracts/)"
+if ! (cd "$ROOT/contracts" && forge test); then
+  FAILED+=("forge test")
+fi
+
+# --- 5. Rust tests ----------------------------------------------------------------------------------
+step "Rust tests (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+if ((USE_NEXTEST)); then
+  PROFILE=default
+  [[ "${CI:-}" == true ]] && PROFILE=ci
+  cargo nextest run --workspace --profile "$PROFILE" "$@" || FAILED+=("cargo nextest run --workspace")
+else
+  cargo test --workspace "$@" || FAILED+=("cargo test --workspace")
+fi
+
+if ((${#FAILED[@]})); then
+  printf '%s: FAILED: %s\n' "$SCRIPT_NAME" "${FAILED[*]}" >&2
+  exit 1
+fi
+log "all steps succeeded"
