@@ -9,8 +9,8 @@ use super::{
 use crate::storage::StateAt;
 use alloy_eips::BlockId;
 use alloy_evm::{
-    Evm, EvmEnv, EvmFactory,
-    overrides::{apply_block_overrides, apply_state_overrides},
+    Database, Evm, EvmEnv, EvmFactory,
+    overrides::{OverrideBlockHashes, apply_block_overrides, apply_state_overrides},
     rpc::TryIntoTxEnv,
 };
 use alloy_op_evm::{OpEvmFactory, OpTx, env::evm_env_for_op_block};
@@ -21,6 +21,7 @@ use op_revm::{OpSpecId, OpTransaction};
 use revm::{
     context::TxEnv,
     context_interface::result::{ExecutionResult, HaltReason},
+    DatabaseCommit,
     database::CacheDB,
 };
 
@@ -32,40 +33,66 @@ struct Prepared {
     env: EvmEnv<OpSpecId>,
 }
 
-fn prepare(ctx: &RpcContext, request: &TransactionRequest, block: Option<BlockId>, overrides: Option<BlockOverrides>) -> RpcResult<Prepared> {
+/// The state and EVM environment of the block a call runs on.
+fn prepare(ctx: &RpcContext, block: Option<BlockId>) -> RpcResult<Prepared> {
     let reader = ctx.reader()?;
     let number = ctx.resolve_id(&reader, block.unwrap_or_default())?;
     let header = reader.header(number).map_err(internal_error)?.ok_or_else(|| internal_error("missing header"))?;
     let chain = &ctx.node.chain;
-    let mut env = evm_env_for_op_block(&header, &chain.hardforks, chain.chain_id());
-    env.cfg_env.disable_nonce_check = true;
-    // geth lets calls without a fee run at a zero gas price, whatever the base fee.
-    let has_fee = request.gas_price.is_some() || request.max_fee_per_gas.is_some();
-    env.cfg_env.disable_base_fee = !has_fee;
-    if let Some(overrides) = overrides {
-        let mut no_hashes = CacheDB::new(revm::database::EmptyDB::default());
-        apply_block_overrides(overrides, &mut no_hashes, &mut env.block_env);
-    }
-    env.block_env.gas_limit = env.block_env.gas_limit.max(ctx.config.gas_cap);
+    let env = evm_env_for_op_block(&header, &chain.hardforks, chain.chain_id());
     let state = StateAt::at_block(reader, number).map_err(internal_error)?;
     Ok(Prepared { state, env })
 }
 
-/// Runs `request` with `gas_limit` on a fresh copy of the prepared state.
-fn run(prepared: &Prepared, request: &TransactionRequest, overrides: Option<&StateOverride>, gas_limit: u64) -> RpcResult<ExecutionResult<op_revm::OpHaltReason>> {
-    let mut db = CacheDB::new(&prepared.state);
-    if let Some(overrides) = overrides {
-        apply_state_overrides(overrides.clone(), &mut db).map_err(|err| invalid_params(err.to_string()))?;
+/// Applies `eth_call`'s rules to `env` (no nonce check, a zero gas price allowed when the request
+/// names no fee, the gas cap as block gas limit) and the overrides to `db` and `env`, and turns
+/// the request into the EVM transaction with `gas_limit`. Shared by `eth_call`,
+/// `eth_estimateGas` and `debug_traceCall`.
+pub(super) fn prepare_call<DB>(
+    db: &mut DB,
+    mut env: EvmEnv<OpSpecId>,
+    request: &TransactionRequest,
+    state: Option<&StateOverride>,
+    block: Option<&BlockOverrides>,
+    gas_cap: u64,
+    gas_limit: u64,
+) -> RpcResult<(EvmEnv<OpSpecId>, OpTx)>
+where
+    DB: Database + DatabaseCommit + OverrideBlockHashes,
+{
+    env.cfg_env.disable_nonce_check = true;
+    env.cfg_env.disable_base_fee = request.gas_price.is_none() && request.max_fee_per_gas.is_none();
+    env.block_env.gas_limit = env.block_env.gas_limit.max(gas_cap);
+    if let Some(overrides) = block {
+        apply_block_overrides(overrides.clone(), db, &mut env.block_env);
+    }
+    if let Some(overrides) = state {
+        apply_state_overrides(overrides.clone(), db).map_err(|err| invalid_params(err.to_string()))?;
     }
     let mut request = request.clone();
     request.gas = Some(gas_limit);
     if request.to.is_none() && request.input.input().is_none() {
         request.to = Some(TxKind::Create);
     }
-    let base: TxEnv = request.try_into_tx_env(&prepared.env).map_err(|err| invalid_params(err.to_string()))?;
+    let base: TxEnv = request.try_into_tx_env(&env).map_err(|err| invalid_params(err.to_string()))?;
     // An empty envelope: calls pay no L1 data fee, as in op-geth.
     let tx = OpTx(OpTransaction { base, enveloped_tx: Some(Bytes::new()), deposit: Default::default() });
-    let mut evm = OpEvmFactory::default().create_evm(db, prepared.env.clone());
+    Ok((env, tx))
+}
+
+/// Runs `request` with `gas_limit` on a fresh copy of the prepared state.
+fn run(
+    ctx: &RpcContext,
+    prepared: &Prepared,
+    request: &TransactionRequest,
+    state: Option<&StateOverride>,
+    block: Option<&BlockOverrides>,
+    gas_limit: u64,
+) -> RpcResult<ExecutionResult<op_revm::OpHaltReason>> {
+    let mut db = CacheDB::new(&prepared.state);
+    let (env, tx) =
+        prepare_call(&mut db, prepared.env.clone(), request, state, block, ctx.config.gas_cap, gas_limit)?;
+    let mut evm = OpEvmFactory::default().create_evm(db, env);
     match evm.transact(tx) {
         Ok(result) => Ok(result.result),
         Err(err) => Err(transaction_error(&err.to_string())),
@@ -95,9 +122,9 @@ fn halt_error(reason: &op_revm::OpHaltReason, gas_limit: u64) -> ErrorObjectOwne
 
 /// `eth_call`.
 pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>, block_overrides: Option<BlockOverrides>) -> RpcResult<Bytes> {
-    let prepared = prepare(ctx, &request, block, block_overrides)?;
+    let prepared = prepare(ctx, block)?;
     let gas = request.gas.unwrap_or(ctx.config.gas_cap).min(ctx.config.gas_cap);
-    match run(&prepared, &request, state.as_ref(), gas)? {
+    match run(ctx, &prepared, &request, state.as_ref(), block_overrides.as_ref(), gas)? {
         ExecutionResult::Success { output, .. } => Ok(output.into_data()),
         ExecutionResult::Revert { output, .. } => Err(reverted(&output)),
         ExecutionResult::Halt { reason, .. } => Err(halt_error(&reason, gas)),
@@ -106,10 +133,10 @@ pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<
 
 /// `eth_estimateGas`: the smallest gas limit with which the request succeeds.
 pub(super) fn estimate_gas(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>) -> RpcResult<u64> {
-    let prepared = prepare(ctx, &request, block, None)?;
+    let prepared = prepare(ctx, block)?;
     let block_limit = prepared.env.block_env.gas_limit.min(ctx.config.gas_cap);
     let mut hi = request.gas.unwrap_or(block_limit).min(block_limit);
-    let used = match run(&prepared, &request, state.as_ref(), hi)? {
+    let used = match run(ctx, &prepared, &request, state.as_ref(), None, hi)? {
         ExecutionResult::Success { gas, .. } => gas.tx_gas_used(),
         ExecutionResult::Revert { output, .. } => return Err(reverted(&output)),
         ExecutionResult::Halt { reason, .. } => return Err(halt_error(&reason, hi)),
@@ -119,14 +146,14 @@ pub(super) fn estimate_gas(ctx: &RpcContext, request: TransactionRequest, block:
     let mut lo = used.saturating_sub(1).max(MIN_TRANSACTION_GAS - 1);
     let optimistic = (used + 2_300) * 64 / 63;
     if optimistic < hi {
-        match run(&prepared, &request, state.as_ref(), optimistic)? {
+        match run(ctx, &prepared, &request, state.as_ref(), None, optimistic)? {
             ExecutionResult::Success { .. } => hi = optimistic,
             _ => lo = optimistic,
         }
     }
     while lo + 1 < hi {
         let mid = lo + (hi - lo) / 2;
-        match run(&prepared, &request, state.as_ref(), mid)? {
+        match run(ctx, &prepared, &request, state.as_ref(), None, mid)? {
             ExecutionResult::Success { .. } => hi = mid,
             _ => lo = mid,
         }

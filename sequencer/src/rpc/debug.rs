@@ -18,15 +18,13 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_evm::{
     Evm, EvmEnv, EvmFactory, FromRecoveredTx,
     block::{BlockExecutor, BlockExecutorFactory},
-    overrides::{apply_block_overrides, apply_state_overrides},
     precompiles::PrecompilesMap,
-    rpc::TryIntoTxEnv,
 };
 use alloy_op_evm::{
     OpBlockExecutionCtx, OpBlockExecutorFactory, OpEvm, OpEvmFactory, OpTx,
     block::OpAlloyReceiptBuilder, env::evm_env_for_op_block,
 };
-use alloy_primitives::{Address, B256, Bytes, Log, U256};
+use alloy_primitives::{Address, B256, Log, U256};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_rpc_types_trace::geth::{
     GethDebugTracerType, GethDebugTracingCallOptions, GethDebugTracingOptions, GethTrace,
@@ -37,10 +35,9 @@ use jsonrpsee::{
     proc_macros::rpc,
     types::ErrorObjectOwned,
 };
-use op_revm::{OpSpecId, OpTransaction};
+use op_revm::OpSpecId;
 use revm::{
     DatabaseCommit, DatabaseRef, Inspector,
-    context::TxEnv,
     context_interface::{ContextTr, result::EVMError},
     database::{State, WrapDatabaseRef},
     inspector::JournalExt,
@@ -334,7 +331,7 @@ fn replay(
 /// before its transaction `txIndex`), with the overrides applied.
 fn trace_call(
     ctx: &RpcContext,
-    mut request: TransactionRequest,
+    request: TransactionRequest,
     block: Option<BlockId>,
     options: GethDebugTracingCallOptions,
 ) -> RpcResult<GethTrace> {
@@ -368,29 +365,17 @@ fn trace_call(
         replay(chain, &mut db, &block_env, &block, index as usize)?;
     }
 
-    let mut env = block_env;
-    env.cfg_env.disable_nonce_check = true;
-    // As eth_call: a request without fees runs at a zero gas price whatever the base fee.
-    env.cfg_env.disable_base_fee = request.gas_price.is_none() && request.max_fee_per_gas.is_none();
     let gas_cap = ctx.config.gas_cap;
-    env.block_env.gas_limit = env.block_env.gas_limit.max(gas_cap);
-    if let Some(overrides) = block_overrides {
-        apply_block_overrides(overrides, &mut db, &mut env.block_env);
-    }
-    if let Some(overrides) = state_overrides {
-        apply_state_overrides(overrides, &mut db).map_err(|err| invalid_params(err.to_string()))?;
-    }
-    request.gas = Some(request.gas.unwrap_or(gas_cap).min(gas_cap));
-    let base: TxEnv = request
-        .try_into_tx_env(&env)
-        .map_err(|err| invalid_params(err.to_string()))?;
-    // An empty envelope: calls pay no L1 data fee, as in op-geth.
-    let tx = OpTx(OpTransaction {
-        base,
-        enveloped_tx: Some(Bytes::new()),
-        deposit: Default::default(),
-    });
-
+    let gas_limit = request.gas.unwrap_or(gas_cap).min(gas_cap);
+    let (env, tx) = super::call::prepare_call(
+        &mut db,
+        block_env,
+        &request,
+        state_overrides.as_ref(),
+        block_overrides.as_ref(),
+        gas_cap,
+        gas_limit,
+    )?;
     let mut evm = OpEvmFactory::default().create_evm_with_inspector(&mut db, env, tracer);
     match trace_transaction(&mut evm, &tx, None)? {
         Traced::Done { trace, .. } => Ok(*trace),
@@ -607,6 +592,7 @@ fn parse_go_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloy_primitives::Bytes;
     use rstest::rstest;
 
     #[rstest]

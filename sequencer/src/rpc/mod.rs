@@ -107,6 +107,17 @@ impl RpcContext {
     }
 }
 
+/// Subscription ids as geth hands them out: random 128-bit hex quantities.
+#[derive(Debug, Clone, Copy)]
+struct HexIdProvider;
+
+impl jsonrpsee::core::traits::IdProvider for HexIdProvider {
+    fn next_id(&self) -> jsonrpsee::types::SubscriptionId<'static> {
+        let id = alloy_primitives::U128::from_be_bytes(alloy_primitives::B128::random().0);
+        jsonrpsee::types::SubscriptionId::Str(format!("{id:#x}").into())
+    }
+}
+
 /// All namespaces served by the node.
 pub fn build_module(ctx: RpcContext) -> RpcModule<()> {
     let mut module = RpcModule::new(());
@@ -132,6 +143,7 @@ pub async fn start_server(ctx: RpcContext) -> Result<(SocketAddr, ServerHandle),
         .max_response_body_size(config.max_response_bytes)
         .max_connections(config.max_connections)
         .set_batch_request_config(BatchRequestConfig::Limit(config.max_batch_len))
+        .set_id_provider(HexIdProvider)
         .build();
     let cors = tower_http::cors::CorsLayer::permissive();
     let server = Server::builder()
