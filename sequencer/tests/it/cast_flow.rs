@@ -195,7 +195,7 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
         summary,
         [
             (
-                deploy_tx.clone(),
+                deploy_tx,
                 vec![
                     transfer_topic.clone(),
                     topic_of(Address::ZERO),
@@ -204,11 +204,7 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
             ),
             (
                 transfer_tx.clone(),
-                vec![
-                    transfer_topic.clone(),
-                    topic_of(deployer),
-                    topic_of(recipient)
-                ]
+                vec![transfer_topic, topic_of(deployer), topic_of(recipient)]
             ),
         ],
         "cast logs"

@@ -88,8 +88,9 @@ impl Rpc {
 
     /// Calls `method` and returns its `result`, or the error object the server answered.
     pub(crate) fn call(&self, method: &str, params: Value) -> Result<Value, RpcError> {
-        let resp =
-            self.request(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))?;
+        let mut request = json!({"jsonrpc": "2.0", "id": 1, "method": method});
+        request["params"] = params;
+        let resp = self.request(&request)?;
         if let Some(err) = resp.get("error") {
             return Err(RpcError {
                 code: err.get("code").and_then(Value::as_i64),
@@ -110,8 +111,9 @@ impl Rpc {
 
     /// Like [`Rpc::call`], panicking with the method name on error.
     pub(crate) fn ok(&self, method: &str, params: Value) -> Value {
-        self.call(method, params.clone())
-            .unwrap_or_else(|e| panic!("{method}({params}) failed: {e}"))
+        let shown = params.to_string();
+        self.call(method, params)
+            .unwrap_or_else(|e| panic!("{method}({shown}) failed: {e}"))
     }
 
     /// `eth_blockNumber` as a number.
