@@ -155,6 +155,10 @@ done
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
   local rc=$?
+  # Stopping the nodes must not be cut short: not by a failing command, nor by SIGPIPE when the
+  # terminal or a `| tee` reading our output is already gone.
+  set +e
+  trap '' PIPE
   trap - EXIT INT TERM
   stop_pid trex-sequencer "$SEQ_PID"
   stop_pid anvil "$ANVIL_PID"
@@ -162,22 +166,23 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'log "interrupted"; exit 130' INT
-trap 'log "terminated"; exit 143' TERM
+trap 'trap "" PIPE; log "interrupted" || true; exit 130' INT
+trap 'trap "" PIPE; log "terminated" || true; exit 143' TERM
 
+# Logs are files: NO_COLOR keeps terminal colour codes out of them.
 # Each node runs in its own session (setsid), so a Ctrl-C in the terminal reaches only this script,
 # which then stops the sequencer first and anvil second; a detached devnet survives the terminal.
 if [[ -f "$ANVIL_STATE" ]]; then
   log "L1: resuming anvil state from ${ANVIL_STATE#"$ROOT"/}"
 fi
-setsid "$TOOLS_BIN/anvil" --host 127.0.0.1 --port "$L1_PORT" --chain-id "$L1_CHAIN_ID" \
+NO_COLOR=1 setsid "$TOOLS_BIN/anvil" --host 127.0.0.1 --port "$L1_PORT" --chain-id "$L1_CHAIN_ID" \
   --block-time "$L1_BLOCK_TIME" --state "$ANVIL_STATE" </dev/null >>"$ANVIL_LOG" 2>&1 &
 ANVIL_PID=$!
 
 if [[ -n "$(ls -A "$SEQ_DATADIR")" ]]; then
   log "L2: resuming the sequencer datadir ${SEQ_DATADIR#"$ROOT"/} (use --reset for a fresh chain)"
 fi
-setsid "$SEQ_BIN" node --chain devnet --datadir "$SEQ_DATADIR" \
+NO_COLOR=1 setsid "$SEQ_BIN" node --chain devnet --datadir "$SEQ_DATADIR" \
   --http.addr 127.0.0.1 --http.port "$L2_PORT" --block-time "$L2_BLOCK_TIME" \
   --gas-limit 30000000 --metrics.addr "127.0.0.1:$METRICS_PORT" </dev/null >>"$SEQ_LOG" 2>&1 &
 SEQ_PID=$!

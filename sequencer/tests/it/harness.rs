@@ -125,7 +125,8 @@ impl TestNode {
                 .unwrap_or_else(|e| panic!("open {}: {e}", self.log.display()));
             let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
             let mut cmd = self.command(port);
-            cmd.stdin(Stdio::null())
+            cmd.env("NO_COLOR", "1") // the log is a file: no terminal colour codes
+                .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("clone log handle"))
                 .stderr(log);
             let child = cmd
