@@ -39,6 +39,10 @@ struct LoadArgs {
     /// Transactions per eth_sendRawTransaction request; above 1, JSON-RPC batches are used.
     #[arg(long, env = "TREX_LOADGEN_BATCH", default_value_t = 1)]
     batch: usize,
+    /// Offered load in tx/s, spread evenly over the run (open loop); as fast as possible when
+    /// absent.
+    #[arg(long, env = "TREX_LOADGEN_RATE")]
+    rate: Option<f64>,
     /// Mnemonic of the funder and the senders.
     #[arg(long, env = "TREX_LOADGEN_MNEMONIC", default_value = DEV_MNEMONIC, hide_default_value = true)]
     mnemonic: String,
@@ -84,6 +88,7 @@ impl LoadArgs {
             accounts: self.accounts,
             concurrency: self.concurrency,
             batch: self.batch,
+            rate: self.rate,
             mnemonic: self.mnemonic,
             funder_index: self.funder_index,
             first_sender_index: self.first_sender_index,
@@ -141,6 +146,10 @@ struct CompareArgs {
     /// Markdown file whose generated section receives the results.
     #[arg(long, env = "TREX_LOADGEN_DOCS", default_value = "docs/benchmarks.md")]
     docs: PathBuf,
+    /// Name of the generated section of the docs file to replace (between
+    /// `<!-- trex-loadgen:NAME:begin -->` and `<!-- trex-loadgen:NAME:end -->`).
+    #[arg(long, env = "TREX_LOADGEN_DOCS_SECTION", default_value = "burst")]
+    docs_section: String,
     /// Do not write the results into the docs file.
     #[arg(long)]
     no_docs: bool,
@@ -181,7 +190,7 @@ impl Cli {
                 let markdown = report.markdown();
                 println!("{markdown}");
                 if !args.no_docs {
-                    write_docs(&args.docs, &markdown)
+                    write_docs(&args.docs, &args.docs_section, &markdown)
                         .wrap_err_with(|| format!("updating {}", args.docs.display()))?;
                     println!("results written to {}", args.docs.display());
                 }

@@ -13,8 +13,8 @@ mod signing;
 mod stats;
 
 pub use compare::{
-    CompareConfig, CompareReport, DOCS_BEGIN, DOCS_END, GOAL_ERC20_MGAS, GOAL_P99_SLACK_MS,
-    GOAL_TPS_RATIO, Goal, GoalStatus, NodeResults, run_compare, splice_section, write_docs,
+    CompareConfig, CompareReport, GOAL_ERC20_MGAS, GOAL_P99_SLACK_MS, GOAL_TPS_RATIO, Goal,
+    GoalStatus, NodeResults, run_compare, section_markers, splice_section, write_docs,
 };
 pub use error::{LoadgenError, Result};
 pub use load::{LoadConfig, Scenario, run_load};

@@ -77,6 +77,8 @@ pub struct LoadConfig {
     pub concurrency: usize,
     /// Transactions per `eth_sendRawTransaction` request (1 = no JSON-RPC batching).
     pub batch: usize,
+    /// Offered load in tx/s, spread evenly over the run; as fast as possible when `None`.
+    pub rate: Option<f64>,
     /// BIP-39 mnemonic of the funder and the senders.
     pub mnemonic: String,
     /// Derivation index of the funding account (funded in genesis).
@@ -111,6 +113,9 @@ impl LoadConfig {
         }
         if self.concurrency == 0 || self.batch == 0 {
             return fail("--concurrency and --batch must be at least 1");
+        }
+        if self.rate.is_some_and(|r| !(r.is_finite() && r > 0.0)) {
+            return fail("--rate must be a positive number of tx/s");
         }
         if self.fee_multiplier == 0 {
             return fail("--fee-multiplier must be at least 1");
@@ -175,6 +180,7 @@ pub async fn run_load(config: &LoadConfig) -> Result<LoadReport> {
     let options = MeasureOptions {
         concurrency: config.concurrency,
         batch: config.batch,
+        rate: config.rate,
         poll_interval: config.poll_interval,
         inclusion_timeout: config.inclusion_timeout,
         verify_sample: config.verify_sample,
@@ -205,6 +211,7 @@ mod tests {
             accounts: 2,
             concurrency: 1,
             batch: 1,
+            rate: None,
             mnemonic: signing::DEV_MNEMONIC.into(),
             funder_index: 0,
             first_sender_index: 1000,
@@ -236,6 +243,11 @@ mod tests {
         assert!(overlapping.validate().is_err());
         let empty = LoadConfig { txs: 0, ..config() };
         assert!(empty.validate().is_err());
+        let stalled = LoadConfig {
+            rate: Some(0.0),
+            ..config()
+        };
+        assert!(stalled.validate().is_err());
     }
 
     #[test]

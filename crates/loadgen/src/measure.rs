@@ -27,6 +27,8 @@ pub(crate) struct MeasureOptions {
     pub(crate) concurrency: usize,
     /// Transactions per request.
     pub(crate) batch: usize,
+    /// Offered load in tx/s; as fast as possible when `None`.
+    pub(crate) rate: Option<f64>,
     /// Watcher poll interval.
     pub(crate) poll_interval: Duration,
     /// How long to wait for inclusions after the last send.
@@ -137,7 +139,7 @@ async fn send_all(
     accepted: oneshot::Sender<Vec<bool>>,
 ) -> Result<Vec<TxRecord>> {
     let next = Arc::new(AtomicUsize::new(0));
-    let batch = options.batch;
+    let (batch, rate) = (options.batch, options.rate);
     let mut workers = JoinSet::new();
     for _ in 0..options.concurrency {
         let (client, txs, next) = (client.clone(), Arc::clone(&txs), Arc::clone(&next));
@@ -149,6 +151,11 @@ async fn send_all(
                     break;
                 }
                 let end = (start + batch).min(txs.len());
+                if let Some(rate) = rate {
+                    // Open loop: transaction `start` is due `start / rate` after the start.
+                    let due = Duration::from_secs_f64(start as f64 / rate);
+                    tokio::time::sleep(due.saturating_sub(t0.elapsed())).await;
+                }
                 let sent = t0.elapsed();
                 let outcomes = send_chunk(&client, &txs[start..end]).await;
                 let answered = t0.elapsed();

@@ -50,6 +50,8 @@ pub struct LoadReport {
     pub concurrency: usize,
     /// Transactions per send request.
     pub batch: usize,
+    /// Offered load in tx/s, if the run was rate-limited.
+    pub offered_rate: Option<f64>,
     /// Gas limit of each measured transaction.
     pub gas_limit_per_tx: u64,
     /// Fee cap of each measured transaction, gwei.
@@ -162,6 +164,7 @@ impl LoadReport {
             accounts: config.accounts,
             concurrency: config.concurrency,
             batch: config.batch,
+            offered_rate: config.rate,
             gas_limit_per_tx: prepared.gas_limit,
             max_fee_gwei: prepared.fees.max_fee_per_gas as f64 / 1e9,
             load_avg_1m,
@@ -224,6 +227,9 @@ impl fmt::Display for LoadReport {
             self.gas_limit_per_tx,
             self.max_fee_gwei
         )?;
+        if let Some(rate) = self.offered_rate {
+            writeln!(f, "  offered:     {rate:.0} tx/s, spread evenly")?;
+        }
         writeln!(
             f,
             "  setup:       {} txs in {:.2} s; pre-signing {:.2} s (neither measured)",

@@ -47,6 +47,7 @@ fn config(url: &str, scenario: Scenario, batch: usize) -> LoadConfig {
         accounts: SENDERS,
         concurrency: 8,
         batch,
+        rate: None,
         mnemonic: DEV_MNEMONIC.to_owned(),
         funder_index: 0,
         first_sender_index: 1000,
@@ -100,12 +101,23 @@ async fn eth_and_erc20_loads_against_anvil() {
     let ours: usize = eth.blocks.iter().map(|b| b.ours).sum();
     assert_eq!(eth.gas_used, 21_000 * ours as u64);
 
-    // Same senders again, now with JSON-RPC batches: their nonces continue from the first run.
-    let erc20 = run_load(&config(anvil.url(), Scenario::Erc20, 10))
-        .await
-        .expect("erc20 load");
+    // Same senders again, now with JSON-RPC batches at an offered 1,000 tx/s: their nonces
+    // continue from the first run.
+    let erc20 = run_load(&LoadConfig {
+        rate: Some(1_000.0),
+        ..config(anvil.url(), Scenario::Erc20, 10)
+    })
+    .await
+    .expect("erc20 load");
     assert_complete(&erc20);
     assert_eq!(erc20.batch, 10);
+    // The last batch starts with transaction 290, due 290 ms after the first.
+    assert!(
+        erc20.send_window_s >= 0.29,
+        "send window {} s",
+        erc20.send_window_s
+    );
+    assert_eq!(erc20.offered_rate, Some(1_000.0));
     assert!(erc20.gas_limit_per_tx > 21_000);
     // Deployment, one token transfer per sender, and ETH top-ups where the costlier calls need
     // more than the first run left.
