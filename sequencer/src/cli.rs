@@ -7,7 +7,11 @@ use crate::{
 };
 use alloy_primitives::Address;
 use clap::{Args, Parser, Subcommand};
-use std::{net::{IpAddr, SocketAddr}, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 /// The T-Rex L2 execution node.
 #[derive(Debug, Parser)]
@@ -31,7 +35,7 @@ pub struct NodeArgs {
     /// Chain to run: mainnet, testnet, devnet, or a path to a geth-style genesis.json.
     #[arg(long, env = "TREX_CHAIN", default_value = "devnet")]
     pub chain: String,
-    /// Directory for the chain database (default: ~/.trex/<chain>).
+    /// Directory for the chain database (default: `~/.trex/<chain>`).
     #[arg(long, env = "TREX_DATADIR")]
     pub datadir: Option<PathBuf>,
     /// Interval between blocks, e.g. `1s` or `200ms`.
@@ -99,7 +103,11 @@ impl NodeArgs {
 
     /// Block production settings.
     pub const fn producer(&self) -> ProducerConfig {
-        ProducerConfig { block_time: self.block_time, gas_limit: self.gas_limit, fee_recipient: self.fee_recipient }
+        ProducerConfig {
+            block_time: self.block_time,
+            gas_limit: self.gas_limit,
+            fee_recipient: self.fee_recipient,
+        }
     }
 
     /// Server settings.
@@ -116,9 +124,15 @@ impl NodeArgs {
     /// Pool limits.
     pub fn pool(&self) -> PoolConfig {
         let mut config = PoolConfig::default();
-        if let Some(n) = self.pool.max_pending { config.max_pending = n; }
-        if let Some(n) = self.pool.max_queued { config.max_queued = n; }
-        if let Some(n) = self.pool.max_per_sender { config.max_per_sender = n; }
+        if let Some(n) = self.pool.max_pending {
+            config.max_pending = n;
+        }
+        if let Some(n) = self.pool.max_queued {
+            config.max_queued = n;
+        }
+        if let Some(n) = self.pool.max_per_sender {
+            config.max_per_sender = n;
+        }
         config
     }
 }
@@ -130,8 +144,20 @@ mod tests {
     #[test]
     fn parses_the_devnet_command_line() {
         let cli = Cli::try_parse_from([
-            "trex-sequencer", "node", "--chain", "devnet", "--datadir", "/tmp/x", "--http.port", "0",
-            "--block-time", "200ms", "--gas-limit", "1000000000", "--metrics.addr", "127.0.0.1:9001",
+            "trex-sequencer",
+            "node",
+            "--chain",
+            "devnet",
+            "--datadir",
+            "/tmp/x",
+            "--http.port",
+            "0",
+            "--block-time",
+            "200ms",
+            "--gas-limit",
+            "1000000000",
+            "--metrics.addr",
+            "127.0.0.1:9001",
         ])
         .unwrap();
         let Command::Node(args) = cli.command;

@@ -55,7 +55,9 @@ pub enum NodeError {
         source: std::io::Error,
     },
     /// The datadir was initialised for a different genesis.
-    #[error("datadir holds chain with genesis {stored}, but the chain spec's genesis is {expected}")]
+    #[error(
+        "datadir holds chain with genesis {stored}, but the chain spec's genesis is {expected}"
+    )]
     GenesisMismatch {
         /// Genesis hash found in the datadir.
         stored: B256,

@@ -12,7 +12,7 @@ use alloy_consensus::{
     transaction::Recovered,
 };
 use alloy_eips::{
-    eip1559::INITIAL_BASE_FEE, eip2718::WithEncoded, eip7685::EMPTY_REQUESTS_HASH, Encodable2718,
+    Encodable2718, eip1559::INITIAL_BASE_FEE, eip2718::WithEncoded, eip7685::EMPTY_REQUESTS_HASH,
 };
 use alloy_evm::{
     EvmFactory,
@@ -182,8 +182,8 @@ impl BlockBuilder {
                 match executor.execute_transaction(WithEncoded::new(encoded, &tx)) {
                     Ok(_) => included.push(tx),
                     Err(BlockExecutionError::Validation(
-                        err @ (BlockValidationError::InvalidTx { .. } |
-                        BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas {
+                        err @ (BlockValidationError::InvalidTx { .. }
+                        | BlockValidationError::TransactionGasLimitMoreThanAvailableBlockGas {
                             ..
                         }),
                     )) => {
@@ -216,9 +216,8 @@ impl BlockBuilder {
         } else {
             chain.is_shanghai_active_at_timestamp(timestamp).then_some(EMPTY_ROOT_HASH)
         };
-        let logs_bloom = receipts.iter().fold(Bloom::ZERO, |bloom, r: &OpReceiptEnvelope| {
-            bloom | r.bloom()
-        });
+        let logs_bloom =
+            receipts.iter().fold(Bloom::ZERO, |bloom, r: &OpReceiptEnvelope| bloom | r.bloom());
         let header = Header {
             parent_hash,
             ommers_hash: EMPTY_OMMER_ROOT_HASH,
@@ -313,14 +312,20 @@ mod tests {
     use crate::storage::Store;
     use alloy_consensus::{SignableTransaction, TxEip1559};
     use alloy_primitives::TxKind;
+    use alloy_rlp::Encodable;
     use alloy_signer::SignerSync;
     use alloy_signer_local::PrivateKeySigner;
-    use alloy_rlp::Encodable;
     use alloy_trie::proof::verify_proof;
 
     const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
-    fn candidate(signer: &PrivateKeySigner, nonce: u64, to: TxKind, value: u64, input: &[u8]) -> CandidateTx {
+    fn candidate(
+        signer: &PrivateKeySigner,
+        nonce: u64,
+        to: TxKind,
+        value: u64,
+        input: &[u8],
+    ) -> CandidateTx {
         let tx = TxEip1559 {
             chain_id: trex_chainspec::DEVNET_CHAIN_ID,
             nonce,
@@ -344,7 +349,10 @@ mod tests {
         let chain = ChainSpec::devnet();
         let store = Store::open(dir.path(), &chain).unwrap();
         let reader = store.reader().unwrap();
-        assert_eq!(trie::state_root(&reader, &BTreeMap::new()).unwrap(), chain.genesis_header().state_root);
+        assert_eq!(
+            trie::state_root(&reader, &BTreeMap::new()).unwrap(),
+            chain.genesis_header().state_root
+        );
 
         let signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
         let recipient = Address::repeat_byte(0x42);
@@ -379,7 +387,10 @@ mod tests {
         let reader = store.reader().unwrap();
         assert_eq!(reader.head_number().unwrap(), 1);
         assert_eq!(reader.block(1).unwrap().unwrap(), built.block);
-        assert_eq!(trie::state_root(&reader, &BTreeMap::new()).unwrap(), built.block.header.state_root);
+        assert_eq!(
+            trie::state_root(&reader, &BTreeMap::new()).unwrap(),
+            built.block.header.state_root
+        );
         let state = StateAt::latest(reader);
         assert_eq!(state.account(recipient).unwrap().unwrap().balance, U256::from(1_000));
         let contract = signer.address().create(1);
@@ -391,24 +402,52 @@ mod tests {
         let account = proof.account.unwrap();
         let mut leaf = Vec::new();
         account.to_trie_account().encode(&mut leaf);
-        verify_proof(proof.state_root, alloy_trie::Nibbles::unpack(keccak256(contract)), Some(leaf), &proof.account_proof).unwrap();
+        verify_proof(
+            proof.state_root,
+            alloy_trie::Nibbles::unpack(keccak256(contract)),
+            Some(leaf),
+            &proof.account_proof,
+        )
+        .unwrap();
         let (_, value, storage_proof) = &proof.storage_proofs[0];
         let mut slot_leaf = Vec::new();
         value.encode(&mut slot_leaf);
-        verify_proof(account.storage_root, alloy_trie::Nibbles::unpack(keccak256(B256::ZERO)), Some(slot_leaf), storage_proof).unwrap();
+        verify_proof(
+            account.storage_root,
+            alloy_trie::Nibbles::unpack(keccak256(B256::ZERO)),
+            Some(slot_leaf),
+            storage_proof,
+        )
+        .unwrap();
 
         let old = trie::account_proof(state.reader(), Some(0), contract, &[]).unwrap();
         assert_eq!(old.state_root, chain.genesis_header().state_root);
         assert!(old.account.is_none());
-        verify_proof(old.state_root, alloy_trie::Nibbles::unpack(keccak256(contract)), None, &old.account_proof).unwrap();
-        let sender_at_genesis = StateAt::at_block(store.reader().unwrap(), 0).unwrap().account(signer.address()).unwrap().unwrap();
+        verify_proof(
+            old.state_root,
+            alloy_trie::Nibbles::unpack(keccak256(contract)),
+            None,
+            &old.account_proof,
+        )
+        .unwrap();
+        let sender_at_genesis = StateAt::at_block(store.reader().unwrap(), 0)
+            .unwrap()
+            .account(signer.address())
+            .unwrap()
+            .unwrap();
         assert_eq!(sender_at_genesis.nonce, 0);
 
         // A second block calls the deployed code, which must be loaded from the store.
         let parent = built.block.header.clone();
         let call = vec![candidate(&signer, 2, TxKind::Call(contract), 0, &[])];
         let second = builder
-            .build(store.reader().unwrap(), &parent, built.block.hash, &attributes, &mut call.into_iter())
+            .build(
+                store.reader().unwrap(),
+                &parent,
+                built.block.hash,
+                &attributes,
+                &mut call.into_iter(),
+            )
             .unwrap();
         assert!(second.block.receipts[0].status());
         store.commit_block(&second.block, &second.changes).unwrap();

@@ -6,11 +6,11 @@ pub mod storage;
 pub mod trie;
 
 pub use error::{NodeError, StorageError};
-pub mod pool;
+pub mod cli;
 pub mod metrics;
 pub mod node;
+pub mod pool;
 pub mod rpc;
-pub mod cli;
 
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;

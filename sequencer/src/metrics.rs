@@ -9,7 +9,12 @@ use jsonrpsee::{
 use prometheus::{
     Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, Registry, TextEncoder,
 };
-use std::{collections::HashSet, net::SocketAddr, sync::Arc, time::{Duration, Instant}};
+use std::{
+    collections::HashSet,
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 use tokio_util::sync::CancellationToken;
 
 /// The node's metrics, registered in their own registry.
@@ -46,7 +51,8 @@ impl Metrics {
             IntCounter::new("transactions_total", "Transactions included").expect("valid");
         let gas = IntCounter::new("gas_used_total", "Gas used by produced blocks").expect("valid");
         let gas_per_second =
-            IntGauge::new("gas_per_second", "Gas per second of the last block build").expect("valid");
+            IntGauge::new("gas_per_second", "Gas per second of the last block build")
+                .expect("valid");
         let block_build_seconds = Histogram::with_opts(
             HistogramOpts::new("block_build_seconds", "Time to build and commit a block")
                 .buckets(vec![0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5]),
@@ -93,7 +99,8 @@ impl Metrics {
         self.blocks.inc();
         self.transactions.inc_by(block.transactions.len() as u64);
         self.gas.inc_by(block.header.gas_used);
-        self.gas_per_second.set((block.header.gas_used as f64 / elapsed.as_secs_f64().max(1e-6)) as i64);
+        self.gas_per_second
+            .set((block.header.gas_used as f64 / elapsed.as_secs_f64().max(1e-6)) as i64);
         self.block_build_seconds.observe(elapsed.as_secs_f64());
         self.pool_pending.set(pool.pending as i64);
         self.pool_queued.set(pool.queued as i64);
@@ -112,12 +119,18 @@ impl Metrics {
     pub fn rpc_layer(
         &self,
         known: Arc<HashSet<String>>,
-    ) -> RpcServiceBuilder<tower::layer::util::Stack<RpcMetricsLayer, tower::layer::util::Identity>> {
-        RpcServiceBuilder::new().layer(RpcMetricsLayer { histogram: self.rpc_seconds.clone(), known })
+    ) -> RpcServiceBuilder<tower::layer::util::Stack<RpcMetricsLayer, tower::layer::util::Identity>>
+    {
+        RpcServiceBuilder::new()
+            .layer(RpcMetricsLayer { histogram: self.rpc_seconds.clone(), known })
     }
 
     /// Serves `GET /metrics` on `addr` until `cancel` fires.
-    pub async fn serve(self: Arc<Self>, addr: SocketAddr, cancel: CancellationToken) -> Result<(), NodeError> {
+    pub async fn serve(
+        self: Arc<Self>,
+        addr: SocketAddr,
+        cancel: CancellationToken,
+    ) -> Result<(), NodeError> {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| NodeError::Bind { what: "metrics server", addr, source })?;
@@ -173,7 +186,10 @@ where
     type NotificationResponse = S::NotificationResponse;
     type BatchResponse = S::BatchResponse;
 
-    fn call<'a>(&self, request: Request<'a>) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
+    fn call<'a>(
+        &self,
+        request: Request<'a>,
+    ) -> impl Future<Output = Self::MethodResponse> + Send + 'a {
         let histogram = self.histogram.clone();
         let inner = self.inner.clone();
         let method = request.method_name();
@@ -186,11 +202,17 @@ where
         }
     }
 
-    fn batch<'a>(&self, requests: Batch<'a>) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
+    fn batch<'a>(
+        &self,
+        requests: Batch<'a>,
+    ) -> impl Future<Output = Self::BatchResponse> + Send + 'a {
         self.inner.batch(requests)
     }
 
-    fn notification<'a>(&self, n: Notification<'a>) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
+    fn notification<'a>(
+        &self,
+        n: Notification<'a>,
+    ) -> impl Future<Output = Self::NotificationResponse> + Send + 'a {
         self.inner.notification(n)
     }
 }

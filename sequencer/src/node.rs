@@ -110,22 +110,30 @@ impl Node {
         let block = Arc::new(built.block);
         let mined: Vec<B256> = block.transactions.iter().map(|tx| tx.inner().tx_hash()).collect();
         let mut senders: Vec<Address> = block.transactions.iter().map(|tx| tx.signer()).collect();
-        senders.extend(built.rejected.iter().filter_map(|tx| self.pool.get(&tx.hash).map(|tx| tx.sender())));
+        senders.extend(
+            built.rejected.iter().filter_map(|tx| self.pool.get(&tx.hash).map(|tx| tx.sender())),
+        );
         senders.sort_unstable();
         senders.dedup();
         let state = StateAt::latest(self.store.reader()?);
         let mut accounts = Vec::with_capacity(senders.len());
         for sender in senders {
             let account = state.account(sender)?.unwrap_or_default();
-            accounts.push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
+            accounts
+                .push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
         }
         for rejected in &built.rejected {
             tracing::debug!(hash = %rejected.hash, reason = %rejected.reason, "transaction left out of block");
         }
         // An invalid transaction would be retried every block until its sender's state changes.
-        let invalid: Vec<B256> = built.rejected.iter().filter(|tx| tx.invalid).map(|tx| tx.hash).collect();
+        let invalid: Vec<B256> =
+            built.rejected.iter().filter(|tx| tx.invalid).map(|tx| tx.hash).collect();
         self.pool.remove_transactions(&invalid);
-        self.pool.on_canonical_block(self.builder.next_base_fee(&block.header, next_timestamp(&block.header)), &mined, accounts);
+        self.pool.on_canonical_block(
+            self.builder.next_base_fee(&block.header, next_timestamp(&block.header)),
+            &mined,
+            accounts,
+        );
         self.metrics.record_block(&block, started.elapsed(), self.pool.status());
         tracing::info!(
             number = block.header.number,

@@ -109,7 +109,8 @@ fn storage_leaves<'a>(
     changes: impl IntoIterator<Item = (B256, U256)> + 'a,
 ) -> Result<impl Iterator<Item = Result<(B256, U256), StorageError>> + 'a, StorageError> {
     let base = reader.storage_sorted(hashed_address)?.filter(move |_| !wiped);
-    let overrides = changes.into_iter().map(|(slot, value)| (slot, (!value.is_zero()).then_some(value)));
+    let overrides =
+        changes.into_iter().map(|(slot, value)| (slot, (!value.is_zero()).then_some(value)));
     Ok(merge_sorted(base, overrides))
 }
 
@@ -123,7 +124,8 @@ pub fn storage_root(
     if wiped && changes.values().all(U256::is_zero) {
         return Ok(EMPTY_ROOT_HASH);
     }
-    let leaves = storage_leaves(reader, hashed_address, wiped, changes.iter().map(|(k, v)| (*k, *v)))?;
+    let leaves =
+        storage_leaves(reader, hashed_address, wiped, changes.iter().map(|(k, v)| (*k, *v)))?;
     Ok(build(leaves, encode_slot, None)?.0)
 }
 
@@ -165,7 +167,7 @@ pub fn account_proof(
         Some(block) => reader.accounts_changed_after(block)?,
         None => BTreeMap::new(),
     };
-    let leaves = merge_sorted(reader.accounts_sorted()?, account_overrides.clone());
+    let leaves = merge_sorted(reader.accounts_sorted()?, account_overrides);
     let (state_root, account_proof) = build(leaves, encode_account, Some(hashed))?;
     let account = reader.account(&hashed, at)?;
 

@@ -22,10 +22,7 @@ mod tests {
 
     #[test]
     fn transfer_call_encodes_with_erc20_selector() {
-        let call = DevToken::transferCall {
-            to: ALICE,
-            value: U256::from(1_000u64),
-        };
+        let call = DevToken::transferCall { to: ALICE, value: U256::from(1_000u64) };
         let encoded = call.abi_encode();
 
         assert_eq!(DevToken::transferCall::SELECTOR, hex!("a9059cbb"));
@@ -105,9 +102,6 @@ mod tests {
             serde_json::from_str(include_str!("../artifacts/DevToken.json")).unwrap();
         let object = |key: &str| hex::decode(artifact[key]["object"].as_str().unwrap()).unwrap();
         assert_eq!(DevToken::BYTECODE[..], object("bytecode")[..]);
-        assert_eq!(
-            DevToken::DEPLOYED_BYTECODE[..],
-            object("deployedBytecode")[..]
-        );
+        assert_eq!(DevToken::DEPLOYED_BYTECODE[..], object("deployedBytecode")[..]);
     }
 }

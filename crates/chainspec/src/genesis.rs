@@ -17,9 +17,10 @@ pub fn genesis_header(spec: &ChainSpec) -> Header {
     let cancun = spec.is_cancun_active_at_timestamp(ts);
     let withdrawals_root = if spec.is_isthmus_active_at_timestamp(ts) {
         let passer = genesis.alloc.get(&L2_TO_L1_MESSAGE_PASSER);
-        Some(passer.map_or(EMPTY_ROOT_HASH, |account| {
-            storage_root_unhashed(account.storage_slots())
-        }))
+        Some(
+            passer
+                .map_or(EMPTY_ROOT_HASH, |account| storage_root_unhashed(account.storage_slots())),
+        )
     } else {
         spec.is_shanghai_active_at_timestamp(ts).then_some(EMPTY_ROOT_HASH)
     };
@@ -60,7 +61,10 @@ mod tests {
         let spec = ChainSpec::devnet();
         assert_eq!(spec.genesis.alloc.len(), 12);
         let dev0 = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
-        assert_eq!(spec.genesis.alloc[&dev0].balance, U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18)));
+        assert_eq!(
+            spec.genesis.alloc[&dev0].balance,
+            U256::from(10_000u64) * U256::from(10u64).pow(U256::from(18))
+        );
         let header = spec.genesis_header();
         assert_ne!(header.state_root, EMPTY_ROOT_HASH);
         assert_eq!(header.requests_hash, Some(EMPTY_REQUESTS_HASH));

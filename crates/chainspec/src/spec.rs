@@ -72,7 +72,9 @@ impl ChainSpec {
         let json = std::fs::read_to_string(path)
             .map_err(|source| ChainSpecError::Read { path: path.to_path_buf(), source })?;
         let genesis: Genesis = serde_json::from_str(&json)?;
-        let name = path.file_stem().map_or_else(|| "custom".to_string(), |s| s.to_string_lossy().into_owned());
+        let name = path
+            .file_stem()
+            .map_or_else(|| "custom".to_string(), |s| s.to_string_lossy().into_owned());
         Self::from_genesis(&name, genesis)
     }
 

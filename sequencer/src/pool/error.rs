@@ -185,16 +185,10 @@ mod tests {
 
     #[rstest]
     #[case(PoolError::AlreadyKnown, "already known")]
-    #[case(
-        PoolError::ReplacementUnderpriced,
-        "replacement transaction underpriced"
-    )]
+    #[case(PoolError::ReplacementUnderpriced, "replacement transaction underpriced")]
     #[case(PoolError::PoolFull, "txpool is full")]
     #[case(PoolError::ExceedsBlockGasLimit, "exceeds block gas limit")]
-    #[case(
-        PoolError::TipAboveFeeCap,
-        "max priority fee per gas higher than max fee per gas"
-    )]
+    #[case(PoolError::TipAboveFeeCap, "max priority fee per gas higher than max fee per gas")]
     #[case(
         PoolError::UnprotectedTransaction,
         "only replay-protected (EIP-155) transactions allowed over RPC"
@@ -204,18 +198,12 @@ mod tests {
         "transaction type not supported: tx type 126 not supported by this pool"
     )]
     #[case(PoolError::InvalidChainId { have: 1, want: 7 }, "invalid sender: invalid chain id for signer: have 1 want 7")]
-    #[case(
-        PoolError::InvalidSignature,
-        "invalid sender: invalid transaction v, r, s values"
-    )]
+    #[case(PoolError::InvalidSignature, "invalid sender: invalid transaction v, r, s values")]
     #[case(PoolError::NonceTooLow { next: 5, nonce: 3 }, "nonce too low: next nonce 5, tx nonce 3")]
     #[case(PoolError::IntrinsicGasTooLow { gas_limit: 20_000, needed: 21_000 }, "intrinsic gas too low: gas 20000, minimum needed 21000")]
     #[case(PoolError::OversizedData { size: 5, limit: 4 }, "oversized data: transaction size 5, limit 4")]
     #[case(PoolError::MaxInitCodeSizeExceeded { size: 49_153, limit: 49_152 }, "max initcode size exceeded: code size 49153, limit 49152")]
-    #[case(
-        PoolError::Rlp(alloy_rlp::Error::InputTooShort),
-        "rlp: input too short"
-    )]
+    #[case(PoolError::Rlp(alloy_rlp::Error::InputTooShort), "rlp: input too short")]
     #[case(PoolError::TrailingBytes, "rlp: input contains more than one value")]
     #[case(
         PoolError::InsufficientFunds { balance: U256::from(10), cost: U256::from(25) },

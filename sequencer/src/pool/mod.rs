@@ -153,11 +153,7 @@ impl TxPool {
     pub fn new(config: PoolConfig) -> Self {
         let (pending_announcer, _) =
             broadcast::channel(config.pending_subscription_capacity.max(1));
-        Self {
-            config,
-            state: RwLock::new(PoolState::default()),
-            pending_announcer,
-        }
+        Self { config, state: RwLock::new(PoolState::default()), pending_announcer }
     }
 
     /// The pool's limits and policy.

@@ -42,10 +42,7 @@ impl Usage {
     }
 
     fn of(tx: &PooledTransaction) -> Self {
-        Self {
-            txs: 1,
-            slots: tx.slots(),
-        }
+        Self { txs: 1, slots: tx.slots() }
     }
 }
 
@@ -180,16 +177,10 @@ impl PoolState {
         let account = entry.map_or(account, |entry| entry.account);
 
         if nonce < account.nonce {
-            return Err(PoolError::NonceTooLow {
-                next: account.nonce,
-                nonce,
-            });
+            return Err(PoolError::NonceTooLow { next: account.nonce, nonce });
         }
         if tx.cost() > account.balance {
-            return Err(PoolError::InsufficientFunds {
-                balance: account.balance,
-                cost: tx.cost(),
-            });
+            return Err(PoolError::InsufficientFunds { balance: account.balance, cost: tx.cost() });
         }
         let replaced = entry.and_then(|entry| entry.txs.get(&nonce)).cloned();
         if let Some(old) = &replaced
@@ -202,9 +193,7 @@ impl PoolState {
             entry
                 .pending_txs()
                 .filter(|pending| pending.nonce() != nonce)
-                .fold(U256::ZERO, |sum, pending| {
-                    sum.saturating_add(pending.cost())
-                })
+                .fold(U256::ZERO, |sum, pending| sum.saturating_add(pending.cost()))
         });
         if pending_cost.saturating_add(tx.cost()) > account.balance {
             return Err(PoolError::InsufficientFundsForQueued {
@@ -233,12 +222,7 @@ impl PoolState {
                 entry.and_then(|e| e.pending_tail),
             )
         } else {
-            (
-                self.queued,
-                config.max_queued,
-                &self.queued_tails,
-                entry.and_then(|e| e.queued_tail),
-            )
+            (self.queued, config.max_queued, &self.queued_tails, entry.and_then(|e| e.queued_tail))
         };
         // Ranked like the tail it becomes: no better than the sender's cheapest before it.
         let rank = tx.fee_rank(self.base_fee);
@@ -259,10 +243,7 @@ impl PoolState {
         }
         let tx = Arc::new(tx);
         self.by_hash.insert(hash, Arc::clone(&tx));
-        let entry = self
-            .senders
-            .entry(sender)
-            .or_insert_with(|| SenderTxs::new(account));
+        let entry = self.senders.entry(sender).or_insert_with(|| SenderTxs::new(account));
         entry.txs.insert(nonce, tx);
         let was_pending = entry.pending.contains(&nonce);
         self.refresh(sender);
@@ -273,23 +254,13 @@ impl PoolState {
         }
         self.enforce_limits(config);
 
-        let entry = self
-            .senders
-            .get(&sender)
-            .filter(|_| self.by_hash.contains_key(&hash));
+        let entry = self.senders.get(&sender).filter(|_| self.by_hash.contains_key(&hash));
         let Some(entry) = entry else {
             return Err(PoolError::PoolFull);
         };
-        let sub_pool = if entry.pending.contains(&nonce) {
-            SubPool::Pending
-        } else {
-            SubPool::Queued
-        };
-        Ok(AddOutcome {
-            hash,
-            sub_pool,
-            replaced: replaced.map(|old| old.hash()),
-        })
+        let sub_pool =
+            if entry.pending.contains(&nonce) { SubPool::Pending } else { SubPool::Queued };
+        Ok(AddOutcome { hash, sub_pool, replaced: replaced.map(|old| old.hash()) })
     }
 
     /// Applies a new block; see [`TxPool::on_canonical_block`](super::TxPool::on_canonical_block).
@@ -362,11 +333,7 @@ impl PoolState {
         for &(sender, nonce) in &expired {
             self.remove_tx(sender, nonce);
         }
-        for sender in expired
-            .iter()
-            .map(|(sender, _)| *sender)
-            .collect::<HashSet<_>>()
-        {
+        for sender in expired.iter().map(|(sender, _)| *sender).collect::<HashSet<_>>() {
             self.refresh(sender);
         }
         expired.len()
@@ -376,9 +343,7 @@ impl PoolState {
     pub(super) fn best_transactions(&self, base_fee: u64) -> BestTransactions {
         BestTransactions::new(
             base_fee,
-            self.senders
-                .values()
-                .map(|entry| entry.pending_txs().cloned().collect()),
+            self.senders.values().map(|entry| entry.pending_txs().cloned().collect()),
         )
     }
 
@@ -395,24 +360,17 @@ impl PoolState {
 
     /// Pending and queued transaction counts.
     pub(super) const fn status(&self) -> PoolStatus {
-        PoolStatus {
-            pending: self.pending.txs,
-            queued: self.queued.txs,
-        }
+        PoolStatus { pending: self.pending.txs, queued: self.queued.txs }
     }
 
     /// Every pooled transaction, grouped by sub-pool, sender and nonce.
     pub(super) fn content(&self) -> PoolContent {
         let mut content = PoolContent::default();
         for (&sender, entry) in &self.senders {
-            let pending: BTreeMap<_, _> = entry
-                .pending_txs()
-                .map(|tx| (tx.nonce(), Arc::clone(tx)))
-                .collect();
-            let queued: BTreeMap<_, _> = entry
-                .queued_txs()
-                .map(|tx| (tx.nonce(), Arc::clone(tx)))
-                .collect();
+            let pending: BTreeMap<_, _> =
+                entry.pending_txs().map(|tx| (tx.nonce(), Arc::clone(tx))).collect();
+            let queued: BTreeMap<_, _> =
+                entry.queued_txs().map(|tx| (tx.nonce(), Arc::clone(tx))).collect();
             if !pending.is_empty() {
                 content.pending.insert(sender, pending);
             }
@@ -556,44 +514,22 @@ impl PoolState {
         let (mut pending_tails, mut queued_tails) = (BTreeSet::new(), BTreeSet::new());
         for (&sender, entry) in &self.senders {
             assert!(!entry.txs.is_empty(), "{sender} kept without transactions");
-            assert!(
-                entry.txs.len() <= config.max_per_sender,
-                "{sender} over the sender limit"
-            );
-            assert_eq!(
-                entry.pending.start, entry.account.nonce,
-                "{sender} pending start"
-            );
+            assert!(entry.txs.len() <= config.max_per_sender, "{sender} over the sender limit");
+            assert_eq!(entry.pending.start, entry.account.nonce, "{sender} pending start");
             let mut expected_end = entry.account.nonce;
             while entry.txs.contains_key(&expected_end) {
                 expected_end += 1;
             }
-            assert_eq!(
-                entry.pending.end, expected_end,
-                "{sender} pending not contiguous"
-            );
+            assert_eq!(entry.pending.end, expected_end, "{sender} pending not contiguous");
             for (&nonce, tx) in &entry.txs {
-                assert_eq!(
-                    (tx.sender(), tx.nonce()),
-                    (sender, nonce),
-                    "{sender} misfiled"
-                );
+                assert_eq!((tx.sender(), tx.nonce()), (sender, nonce), "{sender} misfiled");
                 assert!(nonce >= entry.account.nonce, "{sender} keeps a stale nonce");
+                assert!(tx.cost() <= entry.account.balance, "{sender} keeps an unaffordable tx");
                 assert!(
-                    tx.cost() <= entry.account.balance,
-                    "{sender} keeps an unaffordable tx"
-                );
-                assert!(
-                    self.by_hash
-                        .get(&tx.hash())
-                        .is_some_and(|indexed| Arc::ptr_eq(indexed, tx)),
+                    self.by_hash.get(&tx.hash()).is_some_and(|indexed| Arc::ptr_eq(indexed, tx)),
                     "{sender} nonce {nonce} missing from the hash index"
                 );
-                let usage = if entry.pending.contains(&nonce) {
-                    &mut pending
-                } else {
-                    &mut queued
-                };
+                let usage = if entry.pending.contains(&nonce) { &mut pending } else { &mut queued };
                 usage.add(Usage::of(tx));
                 pooled += 1;
             }
@@ -604,22 +540,12 @@ impl PoolState {
             pending_tails.extend(entry.pending_tail);
             queued_tails.extend(entry.queued_tail);
         }
-        assert_eq!(
-            pooled,
-            self.by_hash.len(),
-            "hash index holds unknown transactions"
-        );
+        assert_eq!(pooled, self.by_hash.len(), "hash index holds unknown transactions");
         assert_eq!(self.pending, pending, "pending counters");
         assert_eq!(self.queued, queued, "queued counters");
         assert_eq!(self.pending_tails, pending_tails, "pending eviction index");
         assert_eq!(self.queued_tails, queued_tails, "queued eviction index");
-        assert!(
-            self.pending.slots <= config.max_pending,
-            "pending over its limit"
-        );
-        assert!(
-            self.queued.slots <= config.max_queued,
-            "queued over its limit"
-        );
+        assert!(self.pending.slots <= config.max_pending, "pending over its limit");
+        assert!(self.queued.slots <= config.max_queued, "queued over its limit");
     }
 }

@@ -37,9 +37,7 @@ pub(super) fn sign<T: SignableTransaction<Signature>>(signer: &PrivateKeySigner,
 where
     alloy_consensus::Signed<T>: Encodable2718,
 {
-    let signature = signer
-        .sign_hash_sync(&tx.signature_hash())
-        .expect("signing works");
+    let signature = signer.sign_hash_sync(&tx.signature_hash()).expect("signing works");
     tx.into_signed(signature).encoded_2718()
 }
 
@@ -113,9 +111,8 @@ pub(super) fn eip7702(
                 address: Address::repeat_byte(0xcc),
                 nonce: i,
             };
-            let signature = authority
-                .sign_hash_sync(&authorization.signature_hash())
-                .expect("signing works");
+            let signature =
+                authority.sign_hash_sync(&authorization.signature_hash()).expect("signing works");
             authorization.into_signed(signature)
         })
         .collect();
@@ -141,8 +138,5 @@ pub(super) fn valid_1559(key: u8, nonce: u64, max_fee: u128, tip: u128) -> Valid
 
 /// An account at `nonce` that can pay for anything the tests send.
 pub(super) fn rich(nonce: u64) -> AccountState {
-    AccountState {
-        nonce,
-        balance: U256::from(10u128.pow(30)),
-    }
+    AccountState { nonce, balance: U256::from(10u128.pow(30)) }
 }

@@ -38,10 +38,7 @@ fn check(pool: &TxPool) {
     let status = pool.status();
     assert_eq!(
         status,
-        PoolStatus {
-            pending: count(&content.pending),
-            queued: count(&content.queued)
-        }
+        PoolStatus { pending: count(&content.pending), queued: count(&content.queued) }
     );
     assert_eq!(pool.len(), status.pending + status.queued);
     for (sender, pending) in &content.pending {
@@ -83,41 +80,20 @@ fn consecutive_nonces_are_pending() {
     let tx0 = valid_1559(1, 0, 2 * GWEI, GWEI);
     let hash0 = tx0.hash();
     let outcome = add(&pool, tx0).expect("added");
+    assert_eq!(outcome, AddOutcome { hash: hash0, sub_pool: SubPool::Pending, replaced: None });
     assert_eq!(
-        outcome,
-        AddOutcome {
-            hash: hash0,
-            sub_pool: SubPool::Pending,
-            replaced: None
-        }
-    );
-    assert_eq!(
-        add(&pool, valid_1559(1, 1, 2 * GWEI, GWEI))
-            .expect("added")
-            .sub_pool,
+        add(&pool, valid_1559(1, 1, 2 * GWEI, GWEI)).expect("added").sub_pool,
         SubPool::Pending
     );
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 2,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 2, queued: 0 });
     assert_eq!(pool.pending_nonce(addr(1)), Some(2));
     assert_eq!(pool.pending_nonce(addr(2)), None);
     let pooled = pool.get(&hash0).expect("pooled");
-    assert_eq!(
-        (pooled.sender(), pooled.nonce(), pooled.hash()),
-        (addr(1), 0, hash0)
-    );
+    assert_eq!((pooled.sender(), pooled.nonce(), pooled.hash()), (addr(1), 0, hash0));
     assert_eq!(pooled.max_fee_per_gas(), 2 * GWEI);
     assert_eq!(pooled.max_priority_fee_per_gas(), GWEI);
     assert_eq!(pooled.gas_limit(), TRANSFER_GAS);
-    assert_eq!(
-        pooled.cost(),
-        U256::from(2 * GWEI * u128::from(TRANSFER_GAS))
-    );
+    assert_eq!(pooled.cost(), U256::from(2 * GWEI * u128::from(TRANSFER_GAS)));
     assert_eq!(pooled.tx().signer(), addr(1));
     assert!(pooled.size() > 0 && pooled.encoded().len() == pooled.size());
     assert!(!pool.is_empty());
@@ -127,10 +103,7 @@ fn consecutive_nonces_are_pending() {
 fn known_hash_is_rejected() {
     let pool = pool(PoolConfig::default());
     add(&pool, valid_1559(1, 0, 2 * GWEI, GWEI)).expect("added");
-    assert_eq!(
-        add(&pool, valid_1559(1, 0, 2 * GWEI, GWEI)),
-        Err(PoolError::AlreadyKnown)
-    );
+    assert_eq!(add(&pool, valid_1559(1, 0, 2 * GWEI, GWEI)), Err(PoolError::AlreadyKnown));
 }
 
 #[test]
@@ -147,34 +120,19 @@ fn used_nonce_is_rejected() {
 fn gap_is_queued_until_filled() {
     let pool = pool(PoolConfig::default());
     let mut announced = pool.subscribe_pending_transactions();
-    let (tx0, tx1, tx2) = (
-        valid_1559(1, 0, GWEI, GWEI),
-        valid_1559(1, 1, GWEI, GWEI),
-        valid_1559(1, 2, GWEI, GWEI),
-    );
+    let (tx0, tx1, tx2) =
+        (valid_1559(1, 0, GWEI, GWEI), valid_1559(1, 1, GWEI, GWEI), valid_1559(1, 2, GWEI, GWEI));
     let (hash0, hash1, hash2) = (tx0.hash(), tx1.hash(), tx2.hash());
 
     assert_eq!(add(&pool, tx0).expect("added").sub_pool, SubPool::Pending);
     assert_eq!(add(&pool, tx2).expect("added").sub_pool, SubPool::Queued);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 1
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 1 });
     assert_eq!(pool.pending_nonce(addr(1)), Some(1));
     assert_eq!(hashes(pool.best_transactions(0)), vec![hash0]);
     assert_eq!(drain(&mut announced), vec![hash0]);
 
     assert_eq!(add(&pool, tx1).expect("added").sub_pool, SubPool::Pending);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 3,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 3, queued: 0 });
     assert_eq!(pool.pending_nonce(addr(1)), Some(3));
     assert_eq!(hashes(pool.best_transactions(0)), vec![hash0, hash1, hash2]);
     assert_eq!(drain(&mut announced), vec![hash1, hash2]);
@@ -207,11 +165,7 @@ fn replacement_needs_the_price_bump(
     add(&pool, old).expect("added");
     let new = TxEip1559 {
         gas_limit: TRANSFER_GAS + 1, // differs even when the fees do not
-        ..eip1559(
-            0,
-            1_000 * GWEI * (100 + fee_bump) / 100,
-            100 * GWEI * (100 + tip_bump) / 100,
-        )
+        ..eip1559(0, 1_000 * GWEI * (100 + fee_bump) / 100, 100 * GWEI * (100 + tip_bump) / 100)
     };
     let new = validate_raw_transaction(&sign(&signer(1), new), &rules()).expect("valid");
     let new_hash = new.hash();
@@ -220,11 +174,7 @@ fn replacement_needs_the_price_bump(
     if accepted {
         assert_eq!(
             outcome,
-            Ok(AddOutcome {
-                hash: new_hash,
-                sub_pool: SubPool::Pending,
-                replaced: Some(old_hash)
-            })
+            Ok(AddOutcome { hash: new_hash, sub_pool: SubPool::Pending, replaced: Some(old_hash) })
         );
         assert!(pool.get(&old_hash).is_none());
         assert_eq!(drain(&mut announced), vec![new_hash]);
@@ -241,16 +191,10 @@ fn replacement_at_tiny_fees_must_still_increase() {
     // 1 * 110 / 100 rounds down to 1: geth also demands strictly higher fees.
     let pool = pool(PoolConfig::default());
     add(&pool, valid_1559(1, 0, 1, 1)).expect("added");
-    let same_fees = TxEip1559 {
-        gas_limit: TRANSFER_GAS + 1,
-        ..eip1559(0, 1, 1)
-    };
+    let same_fees = TxEip1559 { gas_limit: TRANSFER_GAS + 1, ..eip1559(0, 1, 1) };
     let same_fees =
         validate_raw_transaction(&sign(&signer(1), same_fees), &rules()).expect("valid");
-    assert_eq!(
-        add(&pool, same_fees),
-        Err(PoolError::ReplacementUnderpriced)
-    );
+    assert_eq!(add(&pool, same_fees), Err(PoolError::ReplacementUnderpriced));
     assert!(add(&pool, valid_1559(1, 0, 2, 2)).is_ok());
 }
 
@@ -261,10 +205,7 @@ fn queued_transaction_can_be_replaced() {
     let old_hash = old.hash();
     add(&pool, old).expect("added");
     let outcome = add(&pool, valid_1559(1, 3, 2 * GWEI, 2 * GWEI)).expect("replaced");
-    assert_eq!(
-        (outcome.sub_pool, outcome.replaced),
-        (SubPool::Queued, Some(old_hash))
-    );
+    assert_eq!((outcome.sub_pool, outcome.replaced), (SubPool::Queued, Some(old_hash)));
 }
 
 #[test]
@@ -274,10 +215,7 @@ fn legacy_replacement_bumps_the_gas_price() {
         validate_raw_transaction(&sign(&signer(1), legacy(0, price)), &rules()).expect("valid")
     };
     add(&pool, tx(100 * GWEI)).expect("added");
-    assert_eq!(
-        add(&pool, tx(109 * GWEI)),
-        Err(PoolError::ReplacementUnderpriced)
-    );
+    assert_eq!(add(&pool, tx(109 * GWEI)), Err(PoolError::ReplacementUnderpriced));
     assert!(add(&pool, tx(110 * GWEI)).is_ok());
 }
 
@@ -285,21 +223,12 @@ fn legacy_replacement_bumps_the_gas_price() {
 fn cost_above_balance_is_rejected() {
     let pool = pool(PoolConfig::default());
     let cost = U256::from(2 * GWEI * u128::from(TRANSFER_GAS));
-    let poor = AccountState {
-        nonce: 0,
-        balance: cost - U256::from(1),
-    };
+    let poor = AccountState { nonce: 0, balance: cost - U256::from(1) };
     assert_eq!(
         add_with(&pool, valid_1559(1, 0, 2 * GWEI, GWEI), poor, 0),
-        Err(PoolError::InsufficientFunds {
-            balance: poor.balance,
-            cost
-        })
+        Err(PoolError::InsufficientFunds { balance: poor.balance, cost })
     );
-    let exact = AccountState {
-        nonce: 0,
-        balance: cost,
-    };
+    let exact = AccountState { nonce: 0, balance: cost };
     assert!(add_with(&pool, valid_1559(1, 0, 2 * GWEI, GWEI), exact, 0).is_ok());
 }
 
@@ -307,10 +236,7 @@ fn cost_above_balance_is_rejected() {
 fn pending_costs_add_up_against_the_balance() {
     let pool = pool(PoolConfig::default());
     let cost = U256::from(GWEI * u128::from(TRANSFER_GAS));
-    let account = AccountState {
-        nonce: 0,
-        balance: cost * U256::from(2),
-    };
+    let account = AccountState { nonce: 0, balance: cost * U256::from(2) };
     add_with(&pool, valid_1559(1, 0, GWEI, GWEI), account, 0).expect("added");
     add_with(&pool, valid_1559(1, 1, GWEI, GWEI), account, 0).expect("added");
     assert_eq!(
@@ -323,26 +249,17 @@ fn pending_costs_add_up_against_the_balance() {
     );
     // Replacing a pending transaction only counts the others.
     let bumped = valid_1559(1, 1, 2 * GWEI, 2 * GWEI);
-    let account = AccountState {
-        nonce: 0,
-        balance: cost * U256::from(3),
-    };
+    let account = AccountState { nonce: 0, balance: cost * U256::from(3) };
     assert!(add_with(&pool, bumped, account, 0).is_ok());
 }
 
 #[test]
 fn sender_limit_caps_pooled_transactions() {
-    let pool = pool(PoolConfig {
-        max_per_sender: 3,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_per_sender: 3, ..PoolConfig::default() });
     for nonce in 0..3 {
         add(&pool, valid_1559(1, nonce, GWEI, GWEI)).expect("added");
     }
-    assert_eq!(
-        add(&pool, valid_1559(1, 3, GWEI, GWEI)),
-        Err(PoolError::AccountLimitExceeded(3))
-    );
+    assert_eq!(add(&pool, valid_1559(1, 3, GWEI, GWEI)), Err(PoolError::AccountLimitExceeded(3)));
     // Replacements do not take a new place.
     assert!(add(&pool, valid_1559(1, 2, 2 * GWEI, 2 * GWEI)).is_ok());
     // Other senders are not affected.
@@ -351,37 +268,20 @@ fn sender_limit_caps_pooled_transactions() {
 
 #[test]
 fn sender_at_limit_filling_a_gap_drops_its_farthest_transaction() {
-    let pool = pool(PoolConfig {
-        max_per_sender: 3,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_per_sender: 3, ..PoolConfig::default() });
     let farthest = valid_1559(1, 6, GWEI, GWEI);
     let farthest_hash = farthest.hash();
     add(&pool, valid_1559(1, 0, GWEI, GWEI)).expect("added");
     add(&pool, valid_1559(1, 5, GWEI, GWEI)).expect("added");
     add(&pool, farthest).expect("added");
-    assert_eq!(
-        add(&pool, valid_1559(1, 1, GWEI, GWEI))
-            .expect("added")
-            .sub_pool,
-        SubPool::Pending
-    );
+    assert_eq!(add(&pool, valid_1559(1, 1, GWEI, GWEI)).expect("added").sub_pool, SubPool::Pending);
     assert!(pool.get(&farthest_hash).is_none());
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 2,
-            queued: 1
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 2, queued: 1 });
 }
 
 #[test]
 fn full_pending_pool_evicts_the_cheapest_sender_tail() {
-    let pool = pool(PoolConfig {
-        max_pending: 3,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 3, ..PoolConfig::default() });
     // Sender 1: a well-paying transaction followed by a cheap one.
     let rich_head = valid_1559(1, 0, 10 * GWEI, 10 * GWEI);
     let cheap_tail = valid_1559(1, 1, GWEI, GWEI);
@@ -391,10 +291,7 @@ fn full_pending_pool_evicts_the_cheapest_sender_tail() {
     add(&pool, valid_1559(2, 0, 3 * GWEI, 3 * GWEI)).expect("added");
 
     // Not better than the cheapest tail (a tie loses): refused, nothing changes.
-    assert_eq!(
-        add(&pool, valid_1559(3, 0, GWEI, GWEI)),
-        Err(PoolError::PoolFull)
-    );
+    assert_eq!(add(&pool, valid_1559(3, 0, GWEI, GWEI)), Err(PoolError::PoolFull));
     assert_eq!(pool.len(), 3);
 
     // Better: sender 1's tail goes, its head stays.
@@ -402,21 +299,12 @@ fn full_pending_pool_evicts_the_cheapest_sender_tail() {
     assert_eq!(outcome.sub_pool, SubPool::Pending);
     assert!(pool.get(&tail_hash).is_none());
     assert!(pool.get(&head_hash).is_some());
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 3,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 3, queued: 0 });
 }
 
 #[test]
 fn expensive_tail_does_not_shield_cheap_transactions() {
-    let pool = pool(PoolConfig {
-        max_pending: 3,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 3, ..PoolConfig::default() });
     // Sender 1's generous tip can only be collected after its 1 gwei transaction.
     let cheap_head = valid_1559(1, 0, GWEI, GWEI);
     let generous_tail = valid_1559(1, 1, 100 * GWEI, 100 * GWEI);
@@ -428,94 +316,57 @@ fn expensive_tail_does_not_shield_cheap_transactions() {
     assert!(pool.get(&tail_hash).is_none());
     assert!(pool.get(&head_hash).is_some());
     // Appending to a run that starts at 1 gwei ranks at 1 gwei: refused while full.
-    assert_eq!(
-        add(&pool, valid_1559(1, 1, 50 * GWEI, 50 * GWEI)),
-        Err(PoolError::PoolFull)
-    );
+    assert_eq!(add(&pool, valid_1559(1, 1, 50 * GWEI, 50 * GWEI)), Err(PoolError::PoolFull));
 }
 
 #[test]
 fn eviction_ranks_by_tip_at_the_current_base_fee() {
-    let pool = pool(PoolConfig {
-        max_pending: 2,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 2, ..PoolConfig::default() });
     // At base fee 0 the first pays the larger tip; at 8 gwei it pays only 1 gwei.
     let capped = valid_1559(1, 0, 9 * GWEI, 5 * GWEI);
     let steady = valid_1559(2, 0, 20 * GWEI, 2 * GWEI);
     let (capped_hash, steady_hash) = (capped.hash(), steady.hash());
     add(&pool, capped).expect("added");
     add(&pool, steady).expect("added");
-    add_with(
-        &pool,
-        valid_1559(3, 0, 20 * GWEI, 3 * GWEI),
-        rich(0),
-        8 * GWEI as u64,
-    )
-    .expect("added");
+    add_with(&pool, valid_1559(3, 0, 20 * GWEI, 3 * GWEI), rich(0), 8 * GWEI as u64)
+        .expect("added");
     assert!(pool.get(&capped_hash).is_none());
     assert!(pool.get(&steady_hash).is_some());
 }
 
 #[test]
 fn transactions_below_the_base_fee_are_evicted_first() {
-    let pool = pool(PoolConfig {
-        max_pending: 1,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 1, ..PoolConfig::default() });
     let underwater = valid_1559(1, 0, GWEI, GWEI);
     let underwater_hash = underwater.hash();
     add_with(&pool, underwater, rich(0), 2 * GWEI as u64).expect("added");
-    add_with(
-        &pool,
-        valid_1559(2, 0, 3 * GWEI, 0),
-        rich(0),
-        2 * GWEI as u64,
-    )
-    .expect("added");
+    add_with(&pool, valid_1559(2, 0, 3 * GWEI, 0), rich(0), 2 * GWEI as u64).expect("added");
     assert!(pool.get(&underwater_hash).is_none());
 }
 
 #[test]
 fn full_queued_pool_evicts_the_cheapest_farthest_transaction() {
-    let pool = pool(PoolConfig {
-        max_queued: 2,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_queued: 2, ..PoolConfig::default() });
     let near = valid_1559(1, 2, GWEI, GWEI);
     let far = valid_1559(1, 3, GWEI, GWEI);
     let (near_hash, far_hash) = (near.hash(), far.hash());
     add(&pool, near).expect("added");
     add(&pool, far).expect("added");
+    assert_eq!(add(&pool, valid_1559(2, 5, GWEI, GWEI)), Err(PoolError::PoolFull));
     assert_eq!(
-        add(&pool, valid_1559(2, 5, GWEI, GWEI)),
-        Err(PoolError::PoolFull)
-    );
-    assert_eq!(
-        add(&pool, valid_1559(2, 5, 2 * GWEI, 2 * GWEI))
-            .expect("added")
-            .sub_pool,
+        add(&pool, valid_1559(2, 5, 2 * GWEI, 2 * GWEI)).expect("added").sub_pool,
         SubPool::Queued
     );
     assert!(pool.get(&far_hash).is_none());
     assert!(pool.get(&near_hash).is_some());
     // Pending transactions do not count against the queued limit.
     add(&pool, valid_1559(3, 0, GWEI, GWEI)).expect("added");
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 2
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 2 });
 }
 
 #[test]
 fn large_transactions_take_several_slots() {
-    let pool = pool(PoolConfig {
-        max_pending: 3,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 3, ..PoolConfig::default() });
     // 40 KiB of calldata: two 32 KiB slots.
     let big = TxEip1559 {
         gas_limit: 500_000,
@@ -529,21 +380,12 @@ fn large_transactions_take_several_slots() {
     // A third transaction needs a slot: the cheaper big one goes, freeing two.
     add(&pool, valid_1559(3, 0, 2 * GWEI, 2 * GWEI)).expect("added");
     assert!(pool.get(&big_hash).is_none());
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 2,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 2, queued: 0 });
 }
 
 #[test]
 fn gap_filler_whose_promotions_overflow_the_pool_keeps_the_best() {
-    let pool = pool(PoolConfig {
-        max_pending: 2,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 2, ..PoolConfig::default() });
     add(&pool, valid_1559(1, 0, 5 * GWEI, 5 * GWEI)).expect("added");
     let queued = valid_1559(2, 1, 9 * GWEI, 9 * GWEI);
     let queued_hash = queued.hash();
@@ -552,10 +394,7 @@ fn gap_filler_whose_promotions_overflow_the_pool_keeps_the_best() {
     // sender 1's transaction goes.
     let filler = valid_1559(2, 0, 6 * GWEI, 6 * GWEI);
     let filler_hash = filler.hash();
-    assert_eq!(
-        add(&pool, filler).expect("added").sub_pool,
-        SubPool::Pending
-    );
+    assert_eq!(add(&pool, filler).expect("added").sub_pool, SubPool::Pending);
     assert!(pool.get(&filler_hash).is_some());
     assert!(pool.get(&queued_hash).is_some());
     assert_eq!(pool.pending_nonce(addr(1)), None);
@@ -586,14 +425,8 @@ fn best_uses_the_effective_tip_at_the_base_fee() {
     let (capped_hash, steady_hash) = (capped.hash(), steady.hash());
     add(&pool, capped).expect("added");
     add(&pool, steady).expect("added");
-    assert_eq!(
-        hashes(pool.best_transactions(0)),
-        vec![capped_hash, steady_hash]
-    );
-    assert_eq!(
-        hashes(pool.best_transactions(8 * GWEI as u64)),
-        vec![steady_hash, capped_hash]
-    );
+    assert_eq!(hashes(pool.best_transactions(0)), vec![capped_hash, steady_hash]);
+    assert_eq!(hashes(pool.best_transactions(8 * GWEI as u64)), vec![steady_hash, capped_hash]);
 }
 
 #[test]
@@ -607,10 +440,7 @@ fn best_skips_transactions_below_the_base_fee_and_their_followers() {
     for tx in [ok0, low1, ok2, low_only] {
         add(&pool, tx).expect("added");
     }
-    assert_eq!(
-        hashes(pool.best_transactions(2 * GWEI as u64)),
-        vec![ok0_hash]
-    );
+    assert_eq!(hashes(pool.best_transactions(2 * GWEI as u64)), vec![ok0_hash]);
     assert_eq!(pool.best_transactions(0).count(), 4);
 }
 
@@ -661,10 +491,7 @@ fn best_handles_a_large_pool() {
         assert_eq!(tx.nonce(), *expected, "nonce order within a sender");
         *expected += 1;
         let tip = tx.effective_tip_per_gas(GWEI as u64).expect("payable");
-        assert!(
-            tip <= last_tip,
-            "tips never increase when each sender pays the same"
-        );
+        assert!(tip <= last_tip, "tips never increase when each sender pays the same");
         last_tip = tip;
         yielded += 1;
     }
@@ -685,10 +512,7 @@ fn twenty_thousand_pending_transactions() {
         let address = Address::left_padding_from(&sender.to_be_bytes());
         for nonce in 0..10 {
             let tip = u128::from((sender * 7 + nonce) % 50 + 1) * GWEI;
-            let tx = TxEip1559 {
-                to: address.into(),
-                ..eip1559(nonce, 100 * GWEI, tip)
-            };
+            let tx = TxEip1559 { to: address.into(), ..eip1559(nonce, 100 * GWEI, tip) };
             let signature = Signature::new(U256::from(1), U256::from(1), false);
             let envelope = OpTxEnvelope::from(Signed::new_unhashed(tx, signature));
             let valid = ValidTransaction::unchecked(Recovered::new_unchecked(envelope, address));
@@ -699,13 +523,7 @@ fn twenty_thousand_pending_transactions() {
         }
     }
     let added = started.elapsed();
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 20_000,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 20_000, queued: 0 });
 
     let started = Instant::now();
     let best = pool.best_transactions(GWEI as u64);
@@ -724,13 +542,7 @@ fn twenty_thousand_pending_transactions() {
     let started = Instant::now();
     pool.on_canonical_block(2 * GWEI as u64, &first_hashes, []);
     let block = started.elapsed();
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 18_000,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 18_000, queued: 0 });
     check(&pool);
     eprintln!(
         "20k pending: add all {added:?}, snapshot {snapshot:?}, iterate {iterated:?}, block {block:?}"
@@ -755,18 +567,8 @@ fn canonical_block_removes_mined_and_promotes() {
     pool.on_canonical_block(GWEI as u64, &[a0_hash, b0_hash], [(addr(2), rich(3))]);
     check(&pool);
     assert!(pool.get(&a0_hash).is_none() && pool.get(&b0_hash).is_none());
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 2,
-            queued: 0
-        }
-    );
-    assert_eq!(
-        pool.pending_nonce(addr(1)),
-        Some(2),
-        "nonce inferred from the mined tx"
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 2, queued: 0 });
+    assert_eq!(pool.pending_nonce(addr(1)), Some(2), "nonce inferred from the mined tx");
     assert_eq!(pool.pending_nonce(addr(2)), Some(4));
     assert_eq!(hashes(pool.best_transactions(GWEI as u64)).len(), 2);
     assert_eq!(drain(&mut announced), vec![b3_hash]);
@@ -781,13 +583,7 @@ fn canonical_block_drops_stale_nonces() {
     }
     pool.on_canonical_block(0, &[], [(addr(1), rich(2)), (addr(9), rich(5))]);
     check(&pool);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 0 });
     pool.on_canonical_block(0, &[], [(addr(1), rich(3))]);
     check(&pool);
     assert!(pool.is_empty());
@@ -808,34 +604,19 @@ fn canonical_block_drops_unaffordable_and_queues_their_followers() {
     pool.on_canonical_block(0, &[], [(addr(1), AccountState { nonce: 0, balance })]);
     check(&pool);
     assert!(pool.get(&dear_hash).is_none());
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 1
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 1 });
     assert_eq!(pool.pending_nonce(addr(1)), Some(1));
 }
 
 #[test]
 fn canonical_block_promotions_respect_the_pending_limit() {
-    let pool = pool(PoolConfig {
-        max_pending: 2,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_pending: 2, ..PoolConfig::default() });
     add(&pool, valid_1559(1, 0, 5 * GWEI, 5 * GWEI)).expect("added");
     add(&pool, valid_1559(2, 1, GWEI, GWEI)).expect("added");
     add(&pool, valid_1559(2, 2, 9 * GWEI, 9 * GWEI)).expect("added");
     pool.on_canonical_block(0, &[], [(addr(2), rich(1))]);
     check(&pool);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 2,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 2, queued: 0 });
     assert_eq!(pool.pending_nonce(addr(2)), Some(2));
 }
 
@@ -848,9 +629,7 @@ fn add_takes_a_newer_account_state() {
     add(&pool, valid_1559(1, 1, GWEI, GWEI)).expect("added");
     // A block the pool has not heard of yet used nonce 0.
     assert_eq!(
-        add_with(&pool, valid_1559(1, 2, GWEI, GWEI), rich(1), 0)
-            .expect("added")
-            .sub_pool,
+        add_with(&pool, valid_1559(1, 2, GWEI, GWEI), rich(1), 0).expect("added").sub_pool,
         SubPool::Pending
     );
     assert!(pool.get(&old0_hash).is_none());
@@ -864,63 +643,35 @@ fn add_takes_a_newer_account_state() {
 #[test]
 fn removed_transaction_queues_its_followers() {
     let pool = pool(PoolConfig::default());
-    let txs: Vec<_> = (0..3)
-        .map(|nonce| valid_1559(1, nonce, GWEI, GWEI))
-        .collect();
+    let txs: Vec<_> = (0..3).map(|nonce| valid_1559(1, nonce, GWEI, GWEI)).collect();
     let middle = txs[1].hash();
     for tx in txs {
         add(&pool, tx).expect("added");
     }
     let removed = pool.remove_transactions(&[middle, B256::ZERO]);
     check(&pool);
-    assert_eq!(
-        removed.iter().map(|tx| tx.hash()).collect::<Vec<_>>(),
-        vec![middle]
-    );
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 1
-        }
-    );
+    assert_eq!(removed.iter().map(|tx| tx.hash()).collect::<Vec<_>>(), vec![middle]);
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 1 });
     assert_eq!(pool.pending_nonce(addr(1)), Some(1));
 }
 
 #[test]
 fn removal_that_queues_followers_respects_the_queued_limit() {
-    let pool = pool(PoolConfig {
-        max_queued: 1,
-        ..PoolConfig::default()
-    });
-    let txs: Vec<_> = (0..3)
-        .map(|nonce| valid_1559(1, nonce, GWEI, GWEI))
-        .collect();
+    let pool = pool(PoolConfig { max_queued: 1, ..PoolConfig::default() });
+    let txs: Vec<_> = (0..3).map(|nonce| valid_1559(1, nonce, GWEI, GWEI)).collect();
     let (first, last) = (txs[0].hash(), txs[2].hash());
     for tx in txs {
         add(&pool, tx).expect("added");
     }
     pool.remove_transactions(&[first]);
     check(&pool);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 0,
-            queued: 1
-        }
-    );
-    assert!(
-        pool.get(&last).is_none(),
-        "the farthest follower is evicted"
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 0, queued: 1 });
+    assert!(pool.get(&last).is_none(), "the farthest follower is evicted");
 }
 
 #[test]
 fn lower_balance_reported_by_add_respects_the_queued_limit() {
-    let pool = pool(PoolConfig {
-        max_queued: 1,
-        ..PoolConfig::default()
-    });
+    let pool = pool(PoolConfig { max_queued: 1, ..PoolConfig::default() });
     add(&pool, valid_1559(1, 0, GWEI, GWEI)).expect("added");
     add(&pool, valid_1559(1, 1, 100 * GWEI, GWEI)).expect("added");
     add(&pool, valid_1559(1, 2, GWEI, GWEI)).expect("added");
@@ -928,17 +679,8 @@ fn lower_balance_reported_by_add_respects_the_queued_limit() {
     // The new balance cannot pay nonce 1: it goes, 2 and 3 are queued, and only one fits.
     let balance = U256::from(10 * GWEI * u128::from(TRANSFER_GAS));
     let account = AccountState { nonce: 0, balance };
-    assert_eq!(
-        add_with(&pool, valid_1559(1, 4, GWEI, GWEI), account, 0),
-        Err(PoolError::PoolFull)
-    );
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 1
-        }
-    );
+    assert_eq!(add_with(&pool, valid_1559(1, 4, GWEI, GWEI), account, 0), Err(PoolError::PoolFull));
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 1 });
 }
 
 #[test]
@@ -947,22 +689,10 @@ fn queued_transactions_expire() {
     add(&pool, valid_1559(1, 0, GWEI, GWEI)).expect("added");
     add(&pool, valid_1559(1, 2, GWEI, GWEI)).expect("added");
     let now = Instant::now();
-    assert_eq!(
-        pool.remove_expired(now + Duration::from_secs(3 * 60 * 60 - 60)),
-        0
-    );
-    assert_eq!(
-        pool.remove_expired(now + Duration::from_secs(3 * 60 * 60)),
-        1
-    );
+    assert_eq!(pool.remove_expired(now + Duration::from_secs(3 * 60 * 60 - 60)), 0);
+    assert_eq!(pool.remove_expired(now + Duration::from_secs(3 * 60 * 60)), 1);
     check(&pool);
-    assert_eq!(
-        pool.status(),
-        PoolStatus {
-            pending: 1,
-            queued: 0
-        }
-    );
+    assert_eq!(pool.status(), PoolStatus { pending: 1, queued: 0 });
 }
 
 #[test]
@@ -974,9 +704,7 @@ fn content_groups_by_sub_pool_sender_and_nonce() {
     add(&pool, valid_1559(2, 3, GWEI, GWEI)).expect("added");
     let content = pool.content();
     let nonces = |by_sender: &BTreeMap<Address, BTreeMap<u64, Arc<PooledTransaction>>>, key| {
-        by_sender
-            .get(&addr(key))
-            .map(|txs| txs.keys().copied().collect::<Vec<_>>())
+        by_sender.get(&addr(key)).map(|txs| txs.keys().copied().collect::<Vec<_>>())
     };
     assert_eq!(nonces(&content.pending, 1), Some(vec![0, 1]));
     assert_eq!(nonces(&content.queued, 1), Some(vec![5]));

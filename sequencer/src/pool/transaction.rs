@@ -129,10 +129,7 @@ impl PooledTransaction {
     /// How much the transaction is worth to the block producer at `base_fee`, for eviction.
     pub(super) fn fee_rank(&self, base_fee: u64) -> FeeRank {
         match self.effective_tip_per_gas(base_fee) {
-            Some(tip) => FeeRank::Payable {
-                tip,
-                max_fee: self.max_fee_per_gas,
-            },
+            Some(tip) => FeeRank::Payable { tip, max_fee: self.max_fee_per_gas },
             None => FeeRank::BelowBaseFee(Reverse(u128::from(base_fee) - self.max_fee_per_gas)),
         }
     }

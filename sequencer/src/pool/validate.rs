@@ -113,10 +113,7 @@ pub fn validate_raw_transaction(
     rules: &ValidationRules,
 ) -> Result<ValidTransaction, PoolError> {
     if raw.len() > rules.max_tx_bytes {
-        return Err(PoolError::OversizedData {
-            size: raw.len(),
-            limit: rules.max_tx_bytes,
-        });
+        return Err(PoolError::OversizedData { size: raw.len(), limit: rules.max_tx_bytes });
     }
     let mut buf = raw;
     let decoded = match raw.first() {
@@ -151,10 +148,7 @@ pub fn validate_raw_transaction(
     match envelope.chain_id() {
         None => return Err(PoolError::UnprotectedTransaction),
         Some(have) if have != rules.chain_id => {
-            return Err(PoolError::InvalidChainId {
-                have,
-                want: rules.chain_id,
-            });
+            return Err(PoolError::InvalidChainId { have, want: rules.chain_id });
         }
         Some(_) => {}
     }
@@ -169,10 +163,7 @@ pub fn validate_raw_transaction(
     }
     let gas_limit = envelope.gas_limit();
     if spec.is_enabled_in(SpecId::OSAKA) && gas_limit > eip7825::TX_GAS_LIMIT_CAP {
-        return Err(PoolError::GasLimitTooHigh {
-            cap: eip7825::TX_GAS_LIMIT_CAP,
-            gas_limit,
-        });
+        return Err(PoolError::GasLimitTooHigh { cap: eip7825::TX_GAS_LIMIT_CAP, gas_limit });
     }
     if gas_limit > rules.block_gas_limit {
         return Err(PoolError::ExceedsBlockGasLimit);
@@ -181,22 +172,15 @@ pub fn validate_raw_transaction(
     if tip > envelope.max_fee_per_gas() {
         return Err(PoolError::TipAboveFeeCap);
     }
-    let sender = envelope
-        .recover_signer()
-        .map_err(|_| PoolError::InvalidSignature)?;
+    let sender = envelope.recover_signer().map_err(|_| PoolError::InvalidSignature)?;
     if envelope.nonce() == u64::MAX {
         return Err(PoolError::NonceMax);
     }
 
     let (accounts, storage_keys) = envelope.access_list().map_or((0, 0), |list| {
-        (
-            list.len() as u64,
-            list.iter().map(|item| item.storage_keys.len() as u64).sum(),
-        )
+        (list.len() as u64, list.iter().map(|item| item.storage_keys.len() as u64).sum())
     });
-    let authorizations = envelope
-        .authorization_list()
-        .map_or(0, |list| list.len() as u64);
+    let authorizations = envelope.authorization_list().map_or(0, |list| list.len() as u64);
     let gas = calculate_initial_tx_gas(
         spec,
         envelope.input(),
@@ -206,22 +190,13 @@ pub fn validate_raw_transaction(
         authorizations,
     );
     if gas_limit < gas.initial_total_gas {
-        return Err(PoolError::IntrinsicGasTooLow {
-            gas_limit,
-            needed: gas.initial_total_gas,
-        });
+        return Err(PoolError::IntrinsicGasTooLow { gas_limit, needed: gas.initial_total_gas });
     }
     if spec.is_enabled_in(SpecId::PRAGUE) && gas_limit < gas.floor_gas {
-        return Err(PoolError::FloorDataGas {
-            gas_limit,
-            needed: gas.floor_gas,
-        });
+        return Err(PoolError::FloorDataGas { gas_limit, needed: gas.floor_gas });
     }
     if tip < rules.min_priority_fee {
-        return Err(PoolError::TipBelowMinimum {
-            tip,
-            minimum: rules.min_priority_fee,
-        });
+        return Err(PoolError::TipBelowMinimum { tip, minimum: rules.min_priority_fee });
     }
     if is_set_code && authorizations == 0 {
         return Err(PoolError::EmptyAuthorizationList);
@@ -275,10 +250,7 @@ mod tests {
         let raw = sign(&signer(1), eip2930(0, GWEI, 27_199));
         assert_eq!(
             validate_raw_transaction(&raw, &rules()),
-            Err(PoolError::IntrinsicGasTooLow {
-                gas_limit: 27_199,
-                needed: 27_200
-            })
+            Err(PoolError::IntrinsicGasTooLow { gas_limit: 27_199, needed: 27_200 })
         );
     }
 
@@ -288,10 +260,7 @@ mod tests {
         let raw = sign(&signer(1), eip7702(&signer(2), 0, 70_999, 2));
         assert_eq!(
             validate_raw_transaction(&raw, &rules()),
-            Err(PoolError::IntrinsicGasTooLow {
-                gas_limit: 70_999,
-                needed: 71_000
-            })
+            Err(PoolError::IntrinsicGasTooLow { gas_limit: 70_999, needed: 71_000 })
         );
         let raw = sign(&signer(1), eip7702(&signer(2), 0, 71_000, 2));
         assert!(validate_raw_transaction(&raw, &rules()).is_ok());
@@ -308,10 +277,7 @@ mod tests {
         let raw = sign(&signer(1), tx);
         assert_eq!(
             validate_raw_transaction(&raw, &rules_at(OpSpecId::ISTHMUS)),
-            Err(PoolError::FloorDataGas {
-                gas_limit: 50_000,
-                needed: 61_000
-            })
+            Err(PoolError::FloorDataGas { gas_limit: 50_000, needed: 61_000 })
         );
         assert!(validate_raw_transaction(&raw, &rules_at(OpSpecId::HOLOCENE)).is_ok());
     }
@@ -327,10 +293,7 @@ mod tests {
         assert!(validate_raw_transaction(&sign(&signer(1), create(49_152)), &rules()).is_ok());
         assert_eq!(
             validate_raw_transaction(&sign(&signer(1), create(49_153)), &rules()),
-            Err(PoolError::MaxInitCodeSizeExceeded {
-                size: 49_153,
-                limit: 49_152
-            })
+            Err(PoolError::MaxInitCodeSizeExceeded { size: 49_153, limit: 49_152 })
         );
     }
 
@@ -345,26 +308,17 @@ mod tests {
         };
         assert_eq!(
             validate_raw_transaction(&sign(&signer(1), tx), &rules()),
-            Err(PoolError::IntrinsicGasTooLow {
-                gas_limit: 53_129,
-                needed: 53_130
-            })
+            Err(PoolError::IntrinsicGasTooLow { gas_limit: 53_129, needed: 53_130 })
         );
     }
 
     #[test]
     fn eip7825_gas_cap_applies_from_karst() {
-        let tx = TxEip1559 {
-            gas_limit: 16_777_217,
-            ..eip1559(0, GWEI, GWEI)
-        };
+        let tx = TxEip1559 { gas_limit: 16_777_217, ..eip1559(0, GWEI, GWEI) };
         let raw = sign(&signer(1), tx);
         assert_eq!(
             validate_raw_transaction(&raw, &rules_at(OpSpecId::KARST)),
-            Err(PoolError::GasLimitTooHigh {
-                cap: 16_777_216,
-                gas_limit: 16_777_217
-            })
+            Err(PoolError::GasLimitTooHigh { cap: 16_777_216, gas_limit: 16_777_217 })
         );
         assert!(validate_raw_transaction(&raw, &rules_at(OpSpecId::JOVIAN)).is_ok());
     }
@@ -380,17 +334,11 @@ mod tests {
 
     #[test]
     fn minimum_priority_fee_is_enforced() {
-        let rules = ValidationRules {
-            min_priority_fee: GWEI,
-            ..rules()
-        };
+        let rules = ValidationRules { min_priority_fee: GWEI, ..rules() };
         let raw = sign(&signer(1), eip1559(0, 2 * GWEI, GWEI - 1));
         assert_eq!(
             validate_raw_transaction(&raw, &rules),
-            Err(PoolError::TipBelowMinimum {
-                tip: GWEI - 1,
-                minimum: GWEI
-            })
+            Err(PoolError::TipBelowMinimum { tip: GWEI - 1, minimum: GWEI })
         );
         let raw = sign(&signer(1), legacy(0, GWEI));
         assert!(validate_raw_transaction(&raw, &rules).is_ok());
@@ -399,21 +347,12 @@ mod tests {
     #[test]
     fn size_limit_counts_the_whole_encoding() {
         let raw = sign(&signer(1), eip1559(0, GWEI, GWEI));
-        let rules = ValidationRules {
-            max_tx_bytes: raw.len(),
-            ..rules()
-        };
+        let rules = ValidationRules { max_tx_bytes: raw.len(), ..rules() };
         assert!(validate_raw_transaction(&raw, &rules).is_ok());
-        let rules = ValidationRules {
-            max_tx_bytes: raw.len() - 1,
-            ..rules
-        };
+        let rules = ValidationRules { max_tx_bytes: raw.len() - 1, ..rules };
         assert_eq!(
             validate_raw_transaction(&raw, &rules),
-            Err(PoolError::OversizedData {
-                size: raw.len(),
-                limit: raw.len() - 1
-            })
+            Err(PoolError::OversizedData { size: raw.len(), limit: raw.len() - 1 })
         );
     }
 
@@ -448,9 +387,7 @@ mod tests {
 
     fn high_s() -> Vec<u8> {
         let tx = eip1559(0, GWEI, GWEI);
-        let signature = signer(1)
-            .sign_hash_sync(&tx.signature_hash())
-            .expect("signs");
+        let signature = signer(1).sign_hash_sync(&tx.signature_hash()).expect("signs");
         let flipped = Signature::new(signature.r(), SECP256K1N - signature.s(), !signature.v());
         with_signature(tx, flipped)
     }
@@ -484,10 +421,7 @@ mod tests {
     )]
     #[case::high_s(high_s(), PoolError::InvalidSignature)]
     #[case::zero_r(
-        with_signature(
-            eip1559(0, GWEI, GWEI),
-            Signature::new(U256::ZERO, U256::from(1), false)
-        ),
+        with_signature(eip1559(0, GWEI, GWEI), Signature::new(U256::ZERO, U256::from(1), false)),
         PoolError::InvalidSignature
     )]
     #[case::tip_above_fee_cap(sign(&signer(1), eip1559(0, GWEI, GWEI + 1)), PoolError::TipAboveFeeCap)]

@@ -31,7 +31,8 @@ pub trait EthApi {
     fn block_by_hash(&self, hash: B256, full: bool) -> RpcResult<Option<RpcBlock>>;
     /// Transaction count of a block by number.
     #[method(name = "getBlockTransactionCountByNumber")]
-    fn block_transaction_count_by_number(&self, number: BlockNumberOrTag) -> RpcResult<Option<U64>>;
+    fn block_transaction_count_by_number(&self, number: BlockNumberOrTag)
+    -> RpcResult<Option<U64>>;
     /// Transaction count of a block by hash.
     #[method(name = "getBlockTransactionCountByHash")]
     fn block_transaction_count_by_hash(&self, hash: B256) -> RpcResult<Option<U64>>;
@@ -40,10 +41,18 @@ pub trait EthApi {
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>>;
     /// A transaction by block number and index.
     #[method(name = "getTransactionByBlockNumberAndIndex")]
-    fn transaction_by_block_number_and_index(&self, number: BlockNumberOrTag, index: U64) -> RpcResult<Option<Transaction>>;
+    fn transaction_by_block_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: U64,
+    ) -> RpcResult<Option<Transaction>>;
     /// A transaction by block hash and index.
     #[method(name = "getTransactionByBlockHashAndIndex")]
-    fn transaction_by_block_hash_and_index(&self, hash: B256, index: U64) -> RpcResult<Option<Transaction>>;
+    fn transaction_by_block_hash_and_index(
+        &self,
+        hash: B256,
+        index: U64,
+    ) -> RpcResult<Option<Transaction>>;
     /// The receipt of a mined transaction.
     #[method(name = "getTransactionReceipt")]
     fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<OpTransactionReceipt>>;
@@ -55,10 +64,21 @@ pub trait EthApi {
     fn send_raw_transaction(&self, bytes: Bytes) -> RpcResult<B256>;
     /// Executes a call without creating a transaction.
     #[method(name = "call")]
-    async fn call(&self, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>, block_overrides: Option<Box<BlockOverrides>>) -> RpcResult<Bytes>;
+    async fn call(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        state: Option<StateOverride>,
+        block_overrides: Option<Box<BlockOverrides>>,
+    ) -> RpcResult<Bytes>;
     /// Gas a transaction would use.
     #[method(name = "estimateGas")]
-    async fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>) -> RpcResult<U64>;
+    async fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        state: Option<StateOverride>,
+    ) -> RpcResult<U64>;
     /// Suggested legacy gas price: next base fee plus the suggested tip.
     #[method(name = "gasPrice")]
     fn gas_price(&self) -> RpcResult<U256>;
@@ -82,7 +102,12 @@ pub trait EthApi {
     fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>>;
     /// EIP-1186 account and storage proof.
     #[method(name = "getProof")]
-    fn proof(&self, address: Address, keys: Vec<B256>, block: Option<BlockId>) -> RpcResult<EIP1186AccountProofResponse>;
+    fn proof(
+        &self,
+        address: Address,
+        keys: Vec<B256>,
+        block: Option<BlockId>,
+    ) -> RpcResult<EIP1186AccountProofResponse>;
     /// The node holds no keys.
     #[method(name = "accounts")]
     fn accounts(&self) -> RpcResult<Vec<Address>>;

@@ -19,9 +19,9 @@ use alloy_rpc_types_eth::{BlockOverrides, TransactionRequest, state::StateOverri
 use jsonrpsee::{core::RpcResult, types::ErrorObjectOwned};
 use op_revm::{OpSpecId, OpTransaction};
 use revm::{
+    DatabaseCommit,
     context::TxEnv,
     context_interface::result::{ExecutionResult, HaltReason},
-    DatabaseCommit,
     database::CacheDB,
 };
 
@@ -37,7 +37,10 @@ struct Prepared {
 fn prepare(ctx: &RpcContext, block: Option<BlockId>) -> RpcResult<Prepared> {
     let reader = ctx.reader()?;
     let number = ctx.resolve_id(&reader, block.unwrap_or_default())?;
-    let header = reader.header(number).map_err(internal_error)?.ok_or_else(|| internal_error("missing header"))?;
+    let header = reader
+        .header(number)
+        .map_err(internal_error)?
+        .ok_or_else(|| internal_error("missing header"))?;
     let chain = &ctx.node.chain;
     let env = evm_env_for_op_block(&header, &chain.hardforks, chain.chain_id());
     let state = StateAt::at_block(reader, number).map_err(internal_error)?;
@@ -67,16 +70,19 @@ where
         apply_block_overrides(overrides.clone(), db, &mut env.block_env);
     }
     if let Some(overrides) = state {
-        apply_state_overrides(overrides.clone(), db).map_err(|err| invalid_params(err.to_string()))?;
+        apply_state_overrides(overrides.clone(), db)
+            .map_err(|err| invalid_params(err.to_string()))?;
     }
     let mut request = request.clone();
     request.gas = Some(gas_limit);
     if request.to.is_none() && request.input.input().is_none() {
         request.to = Some(TxKind::Create);
     }
-    let base: TxEnv = request.try_into_tx_env(&env).map_err(|err| invalid_params(err.to_string()))?;
+    let base: TxEnv =
+        request.try_into_tx_env(&env).map_err(|err| invalid_params(err.to_string()))?;
     // An empty envelope: calls pay no L1 data fee, as in op-geth.
-    let tx = OpTx(OpTransaction { base, enveloped_tx: Some(Bytes::new()), deposit: Default::default() });
+    let tx =
+        OpTx(OpTransaction { base, enveloped_tx: Some(Bytes::new()), deposit: Default::default() });
     Ok((env, tx))
 }
 
@@ -90,8 +96,15 @@ fn run(
     gas_limit: u64,
 ) -> RpcResult<ExecutionResult<op_revm::OpHaltReason>> {
     let mut db = CacheDB::new(&prepared.state);
-    let (env, tx) =
-        prepare_call(&mut db, prepared.env.clone(), request, state, block, ctx.config.gas_cap, gas_limit)?;
+    let (env, tx) = prepare_call(
+        &mut db,
+        prepared.env.clone(),
+        request,
+        state,
+        block,
+        ctx.config.gas_cap,
+        gas_limit,
+    )?;
     let mut evm = OpEvmFactory::default().create_evm(db, env);
     match evm.transact(tx) {
         Ok(result) => Ok(result.result),
@@ -121,7 +134,13 @@ fn halt_error(reason: &op_revm::OpHaltReason, gas_limit: u64) -> ErrorObjectOwne
 }
 
 /// `eth_call`.
-pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>, block_overrides: Option<BlockOverrides>) -> RpcResult<Bytes> {
+pub(super) fn call(
+    ctx: &RpcContext,
+    request: TransactionRequest,
+    block: Option<BlockId>,
+    state: Option<StateOverride>,
+    block_overrides: Option<BlockOverrides>,
+) -> RpcResult<Bytes> {
     let prepared = prepare(ctx, block)?;
     let gas = request.gas.unwrap_or(ctx.config.gas_cap).min(ctx.config.gas_cap);
     match run(ctx, &prepared, &request, state.as_ref(), block_overrides.as_ref(), gas)? {
@@ -132,7 +151,12 @@ pub(super) fn call(ctx: &RpcContext, request: TransactionRequest, block: Option<
 }
 
 /// `eth_estimateGas`: the smallest gas limit with which the request succeeds.
-pub(super) fn estimate_gas(ctx: &RpcContext, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>) -> RpcResult<u64> {
+pub(super) fn estimate_gas(
+    ctx: &RpcContext,
+    request: TransactionRequest,
+    block: Option<BlockId>,
+    state: Option<StateOverride>,
+) -> RpcResult<u64> {
     let prepared = prepare(ctx, block)?;
     let block_limit = prepared.env.block_env.gas_limit.min(ctx.config.gas_cap);
     let mut hi = request.gas.unwrap_or(block_limit).min(block_limit);

@@ -28,16 +28,21 @@ pub fn rpc_header(block: &StoredBlock) -> Header {
 fn block_size(block: &StoredBlock) -> usize {
     let txs_len: usize = block.transactions.iter().map(|tx| tx.inner().length()).sum();
     let list = alloy_rlp::Header { list: true, payload_length: txs_len }.length() + txs_len;
-    let payload = block.header.length() + list + 1 + usize::from(block.header.withdrawals_root.is_some());
+    let payload =
+        block.header.length() + list + 1 + usize::from(block.header.withdrawals_root.is_some());
     alloy_rlp::Header { list: true, payload_length: payload }.length() + payload
 }
 
 /// The RPC block, with full transactions or only their hashes.
 pub fn rpc_block(block: &StoredBlock, full: bool) -> RpcBlock {
     let transactions = if full {
-        BlockTransactions::Full((0..block.transactions.len()).map(|i| rpc_transaction(block, i)).collect())
+        BlockTransactions::Full(
+            (0..block.transactions.len()).map(|i| rpc_transaction(block, i)).collect(),
+        )
     } else {
-        BlockTransactions::Hashes(block.transactions.iter().map(|tx| tx.inner().tx_hash()).collect())
+        BlockTransactions::Hashes(
+            block.transactions.iter().map(|tx| tx.inner().tx_hash()).collect(),
+        )
     };
     Block {
         header: rpc_header(block),
@@ -59,17 +64,21 @@ pub fn rpc_transaction(block: &StoredBlock, index: usize) -> Transaction {
         block_timestamp: Some(block.header.timestamp),
     };
     let deposit_meta = match &block.receipts.get(index) {
-        Some(OpReceiptEnvelope::Deposit(receipt)) => op_alloy_consensus::transaction::OpDepositInfo {
-            deposit_nonce: receipt.receipt.deposit_nonce,
-            deposit_receipt_version: receipt.receipt.deposit_receipt_version,
-        },
+        Some(OpReceiptEnvelope::Deposit(receipt)) => {
+            op_alloy_consensus::transaction::OpDepositInfo {
+                deposit_nonce: receipt.receipt.deposit_nonce,
+                deposit_receipt_version: receipt.receipt.deposit_receipt_version,
+            }
+        }
         _ => Default::default(),
     };
     Transaction::from_transaction(tx, OpTransactionInfo::new(info, deposit_meta))
 }
 
 /// A pooled (not yet mined) transaction.
-pub fn rpc_pending_transaction(tx: alloy_consensus::transaction::Recovered<op_alloy_consensus::OpTxEnvelope>) -> Transaction {
+pub fn rpc_pending_transaction(
+    tx: alloy_consensus::transaction::Recovered<op_alloy_consensus::OpTxEnvelope>,
+) -> Transaction {
     let info = TransactionInfo { hash: Some(tx.inner().tx_hash()), ..Default::default() };
     Transaction::from_transaction(tx, OpTransactionInfo::new(info, Default::default()))
 }
@@ -149,7 +158,10 @@ pub fn rpc_receipt(block: &StoredBlock, index: usize) -> OpTransactionReceipt {
     };
     OpTransactionReceipt {
         inner: TransactionReceipt {
-            inner: alloy_consensus::ReceiptWithBloom { receipt: inner_receipt, logs_bloom: receipt.bloom() },
+            inner: alloy_consensus::ReceiptWithBloom {
+                receipt: inner_receipt,
+                logs_bloom: receipt.bloom(),
+            },
             transaction_hash: tx_hash,
             transaction_index: Some(index as u64),
             block_hash: Some(block.hash),

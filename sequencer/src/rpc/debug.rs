@@ -108,10 +108,7 @@ impl DebugRpc {
     /// Tracing on `ctx`'s node, as many traces at a time as there are cores.
     pub(crate) fn new(ctx: RpcContext) -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self {
-            ctx,
-            permits: Arc::new(Semaphore::new(cores)),
-        }
+        Self { ctx, permits: Arc::new(Semaphore::new(cores)) }
     }
 
     /// Runs `trace` on a blocking thread once a tracing slot is free.
@@ -120,12 +117,7 @@ impl DebugRpc {
         T: Send + 'static,
         F: FnOnce(&RpcContext) -> RpcResult<T> + Send + 'static,
     {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(internal_error)?;
+        let permit = self.permits.clone().acquire_owned().await.map_err(internal_error)?;
         let ctx = self.ctx.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -150,17 +142,9 @@ impl DebugApiServer for DebugRpc {
                 .map_err(internal_error)?
                 .ok_or_else(|| server_error("transaction not found"))?;
             let block = canonical_block(&reader, number)?;
-            let mut traces = trace_block(
-                ctx,
-                reader,
-                &block,
-                index..index + 1,
-                &options.unwrap_or_default(),
-            )?;
-            traces
-                .pop()
-                .expect("one transaction traced")
-                .map_err(server_error)
+            let mut traces =
+                trace_block(ctx, reader, &block, index..index + 1, &options.unwrap_or_default())?;
+            traces.pop().expect("one transaction traced").map_err(server_error)
         })
         .await
     }
@@ -208,8 +192,7 @@ impl DebugApiServer for DebugRpc {
         block: Option<BlockId>,
         options: Option<GethDebugTracingCallOptions>,
     ) -> RpcResult<GethTrace> {
-        self.run(move |ctx| trace_call(ctx, request, block, options.unwrap_or_default()))
-            .await
+        self.run(move |ctx| trace_call(ctx, request, block, options.unwrap_or_default())).await
     }
 }
 
@@ -318,9 +301,7 @@ fn replay(
         extra_data: block.header.extra_data.clone(),
     };
     let mut executor = factory.create_executor(evm, execution_ctx);
-    executor
-        .apply_pre_execution_changes()
-        .map_err(internal_error)?;
+    executor.apply_pre_execution_changes().map_err(internal_error)?;
     for tx in &block.transactions[..count] {
         executor.execute_transaction(tx).map_err(internal_error)?;
     }
@@ -335,12 +316,8 @@ fn trace_call(
     block: Option<BlockId>,
     options: GethDebugTracingCallOptions,
 ) -> RpcResult<GethTrace> {
-    let GethDebugTracingCallOptions {
-        tracing_options,
-        state_overrides,
-        block_overrides,
-        tx_index,
-    } = options;
+    let GethDebugTracingCallOptions { tracing_options, state_overrides, block_overrides, tx_index } =
+        options;
     let tracer = Tracer::new(&tracing_options)?;
     let reader = ctx.reader()?;
     let number = ctx.resolve_id(&reader, block.unwrap_or_default())?;
@@ -386,10 +363,7 @@ fn trace_call(
 /// The outcome of tracing one transaction.
 enum Traced {
     /// The trace, and the state changes to commit to go on with the block.
-    Done {
-        trace: Box<GethTrace>,
-        state: EvmState,
-    },
+    Done { trace: Box<GethTrace>, state: EvmState },
     /// The tracer's time ran out; the execution was abandoned.
     TimedOut,
 }
@@ -408,20 +382,13 @@ fn trace_transaction(
     }
     let block_env = evm.block().clone();
     let (db, tracer, _) = evm.components_mut();
-    let mut trace = tracer
-        .inner
-        .get_result(tx_ctx, tx, &block_env, &result, db)
-        .map_err(tracer_error)?;
+    let mut trace =
+        tracer.inner.get_result(tx_ctx, tx, &block_env, &result, db).map_err(tracer_error)?;
     // geth's struct logger stops recording at `limit` entries (0: no limit).
     if let (GethTrace::Default(frame), Some(limit @ 1..)) = (&mut trace, tracer.limit) {
-        frame
-            .struct_logs
-            .truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        frame.struct_logs.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     }
-    Ok(Traced::Done {
-        trace: Box::new(trace),
-        state: result.state,
-    })
+    Ok(Traced::Done { trace: Box::new(trace), state: result.state })
 }
 
 fn evm_error<D: Display, T: Display>(err: EVMError<D, T>) -> ErrorObjectOwned {
@@ -562,17 +529,14 @@ fn parse_go_duration(text: &str) -> Option<Duration> {
     let mut rest = text;
     let mut nanos = 0f64;
     while !rest.is_empty() {
-        let number_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
+        let number_len =
+            rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
         let (number, tail) = rest.split_at(number_len);
         if number.is_empty() || number == "." {
             return None;
         }
         let value: f64 = number.parse().ok()?;
-        let unit_len = tail
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(tail.len());
+        let unit_len = tail.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(tail.len());
         let (unit, tail) = tail.split_at(unit_len);
         let unit_nanos = match unit {
             "ns" => 1.0,
@@ -625,33 +589,19 @@ mod tests {
         let mut wallet = Wallet::dev();
         let (deploy, token) = wallet.deploy_token();
         let recipient = Address::repeat_byte(0x42);
-        let transfer = DevToken::transferCall {
-            to: recipient,
-            value: U256::from(7),
-        };
+        let transfer = DevToken::transferCall { to: recipient, value: U256::from(7) };
         let transfer_input = Bytes::from(transfer.abi_encode());
-        let raw = wallet.sign(
-            TxKind::Call(token),
-            transfer_input.clone(),
-            100_000,
-            1_000_000_000,
-        );
+        let raw = wallet.sign(TxKind::Call(token), transfer_input.clone(), 100_000, 1_000_000_000);
         // Both in block 1: tracing the transfer replays the deployment first.
         let deploy_hash = client.send_raw(&deploy).await;
         let transfer_hash = client.send_raw(&raw).await;
         let block = test.produce_block().await;
         assert_eq!(block.transactions.len(), 2);
-        let receipt = client
-            .call("eth_getTransactionReceipt", json!([transfer_hash]))
-            .await;
+        let receipt = client.call("eth_getTransactionReceipt", json!([transfer_hash])).await;
 
         let call_tracer = json!({ "tracer": "callTracer", "tracerConfig": { "withLog": true } });
-        let frame = client
-            .call(
-                "debug_traceTransaction",
-                json!([transfer_hash, call_tracer]),
-            )
-            .await;
+        let frame =
+            client.call("debug_traceTransaction", json!([transfer_hash, call_tracer])).await;
         assert_eq!(frame["type"], "CALL");
         assert_eq!(frame["from"], json!(wallet.address()));
         assert_eq!(frame["to"], json!(token));
@@ -661,35 +611,23 @@ mod tests {
         assert_eq!(frame["input"], json!(transfer_input));
         assert_eq!(frame["output"], json!(B256::with_last_byte(1)));
         assert_eq!(frame["logs"][0]["address"], json!(token));
-        assert_eq!(
-            frame["logs"][0]["topics"][0],
-            json!(DevToken::Transfer::SIGNATURE_HASH)
-        );
+        assert_eq!(frame["logs"][0]["topics"][0], json!(DevToken::Transfer::SIGNATURE_HASH));
         assert_eq!(frame["logs"][0]["topics"][2], json!(recipient.into_word()));
         assert!(frame.get("calls").is_none(), "{frame}");
 
         let top_only = json!({ "tracer": "callTracer", "tracerConfig": { "onlyTopCall": true } });
-        let top = client
-            .call("debug_traceTransaction", json!([transfer_hash, top_only]))
-            .await;
+        let top = client.call("debug_traceTransaction", json!([transfer_hash, top_only])).await;
         assert_eq!(top["gasUsed"], receipt["gasUsed"]);
         assert!(top.get("logs").is_none(), "{top}");
 
-        let struct_logs = client
-            .call(
-                "debug_traceTransaction",
-                json!([transfer_hash, { "limit": 5 }]),
-            )
-            .await;
+        let struct_logs =
+            client.call("debug_traceTransaction", json!([transfer_hash, { "limit": 5 }])).await;
         assert_eq!(struct_logs["failed"], false);
         assert_eq!(
             struct_logs["gas"],
             json!(
                 u64::from_str_radix(
-                    receipt["gasUsed"]
-                        .as_str()
-                        .unwrap()
-                        .trim_start_matches("0x"),
+                    receipt["gasUsed"].as_str().unwrap().trim_start_matches("0x"),
                     16
                 )
                 .unwrap()
@@ -702,10 +640,7 @@ mod tests {
         assert_eq!(steps[0]["depth"], 1);
 
         let traces = client
-            .call(
-                "debug_traceBlockByNumber",
-                json!(["0x1", { "tracer": "callTracer" }]),
-            )
+            .call("debug_traceBlockByNumber", json!(["0x1", { "tracer": "callTracer" }]))
             .await;
         assert_eq!(traces[0]["txHash"], json!(deploy_hash));
         assert_eq!(traces[0]["result"]["type"], "CREATE");
@@ -713,32 +648,20 @@ mod tests {
         assert_eq!(traces[1]["txHash"], json!(transfer_hash));
         assert_eq!(traces[1]["result"]["gasUsed"], receipt["gasUsed"]);
         let by_hash = client
-            .call(
-                "debug_traceBlockByHash",
-                json!([block.hash, { "tracer": "callTracer" }]),
-            )
+            .call("debug_traceBlockByHash", json!([block.hash, { "tracer": "callTracer" }]))
             .await;
         assert_eq!(by_hash, traces);
 
         let prestate = client
-            .call(
-                "debug_traceTransaction",
-                json!([transfer_hash, { "tracer": "prestateTracer" }]),
-            )
+            .call("debug_traceTransaction", json!([transfer_hash, { "tracer": "prestateTracer" }]))
             .await;
-        assert!(
-            prestate.get(token.to_string().to_lowercase()).is_some(),
-            "{prestate}"
-        );
+        assert!(prestate.get(token.to_string().to_lowercase()).is_some(), "{prestate}");
 
         // traceCall on the latest state, and before the transfer with txIndex.
         let balance_of = DevToken::balanceOfCall { account: recipient }.abi_encode();
         let request = json!({ "to": token, "input": Bytes::from(balance_of) });
         let after = client
-            .call(
-                "debug_traceCall",
-                json!([request, "latest", { "tracer": "callTracer" }]),
-            )
+            .call("debug_traceCall", json!([request, "latest", { "tracer": "callTracer" }]))
             .await;
         assert_eq!(after["output"], json!(B256::from(U256::from(7))));
         let before = client
@@ -758,32 +681,14 @@ mod tests {
                 json!([endless, "latest", { "tracer": "callTracer", "timeout": "1ms" }]),
             )
             .await;
-        assert_eq!(
-            timeout,
-            Err(json!({ "code": -32000, "message": "execution timeout" }))
-        );
+        assert_eq!(timeout, Err(json!({ "code": -32000, "message": "execution timeout" })));
 
-        let missing = client
-            .request("debug_traceTransaction", json!([B256::repeat_byte(9)]))
-            .await;
-        assert_eq!(
-            missing,
-            Err(json!({ "code": -32000, "message": "transaction not found" }))
-        );
-        let beyond = client
-            .request("debug_traceBlockByNumber", json!(["0x9"]))
-            .await;
-        assert_eq!(
-            beyond,
-            Err(json!({ "code": -32000, "message": "block #9 not found" }))
-        );
-        let genesis = client
-            .request("debug_traceBlockByNumber", json!(["0x0"]))
-            .await;
-        assert_eq!(
-            genesis,
-            Err(json!({ "code": -32000, "message": "genesis is not traceable" }))
-        );
+        let missing = client.request("debug_traceTransaction", json!([B256::repeat_byte(9)])).await;
+        assert_eq!(missing, Err(json!({ "code": -32000, "message": "transaction not found" })));
+        let beyond = client.request("debug_traceBlockByNumber", json!(["0x9"])).await;
+        assert_eq!(beyond, Err(json!({ "code": -32000, "message": "block #9 not found" })));
+        let genesis = client.request("debug_traceBlockByNumber", json!(["0x0"])).await;
+        assert_eq!(genesis, Err(json!({ "code": -32000, "message": "genesis is not traceable" })));
     }
 
     #[test]
@@ -793,11 +698,7 @@ mod tests {
                 .unwrap();
         let err = Tracer::new(&options).unwrap_err();
         assert_eq!(err.code(), -32000);
-        assert!(
-            err.message().contains("only the built-in tracers"),
-            "{}",
-            err.message()
-        );
+        assert!(err.message().contains("only the built-in tracers"), "{}", err.message());
     }
 
     #[test]

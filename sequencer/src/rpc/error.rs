@@ -3,7 +3,10 @@
 use crate::{error::StorageError, pool::PoolError};
 use alloy_primitives::Bytes;
 use alloy_sol_types::{Revert, SolError};
-use jsonrpsee::types::{ErrorObjectOwned, error::{INTERNAL_ERROR_CODE, INVALID_PARAMS_CODE}};
+use jsonrpsee::types::{
+    ErrorObjectOwned,
+    error::{INTERNAL_ERROR_CODE, INVALID_PARAMS_CODE},
+};
 
 /// geth's code for most request errors.
 pub const SERVER_ERROR_CODE: i32 = -32000;

@@ -3,7 +3,10 @@
 use super::{
     RpcContext,
     api::{EthApiServer, NetApiServer, TxPoolApiServer, Web3ApiServer},
-    convert::{RpcBlock, rpc_block, rpc_pending_transaction, rpc_logs, rpc_receipt, rpc_receipts, rpc_transaction},
+    convert::{
+        RpcBlock, rpc_block, rpc_logs, rpc_pending_transaction, rpc_receipt, rpc_receipts,
+        rpc_transaction,
+    },
     error::{internal_error, invalid_params},
 };
 use crate::{
@@ -52,13 +55,21 @@ impl RpcContext {
     /// it) or the next block's, whichever is higher.
     fn quoted_base_fee(&self, reader: &StoreReader) -> RpcResult<u64> {
         let head = reader.head_number().map_err(internal_error)?;
-        let header = reader.header(head).map_err(internal_error)?.ok_or_else(|| internal_error("no head header"))?;
+        let header = reader
+            .header(head)
+            .map_err(internal_error)?
+            .ok_or_else(|| internal_error("no head header"))?;
         Ok(self.node.next_base_fee(&header).max(header.base_fee_per_gas.unwrap_or_default()))
     }
 }
 
 /// Logs of blocks `from..=to` matching `filter`, bloom-checked per block first.
-pub(crate) fn logs_matching(reader: &StoreReader, filter: &Filter, from: u64, to: u64) -> RpcResult<Vec<Log>> {
+pub(crate) fn logs_matching(
+    reader: &StoreReader,
+    filter: &Filter,
+    from: u64,
+    to: u64,
+) -> RpcResult<Vec<Log>> {
     if to.saturating_sub(from) >= MAX_LOG_RANGE {
         return Err(invalid_params(format!("query exceeds max block range {MAX_LOG_RANGE}")));
     }
@@ -96,7 +107,10 @@ impl EthApiServer for RpcContext {
         Ok(self.block_by_id(BlockId::from(hash))?.map(|block| rpc_block(&block, full)))
     }
 
-    fn block_transaction_count_by_number(&self, number: BlockNumberOrTag) -> RpcResult<Option<U64>> {
+    fn block_transaction_count_by_number(
+        &self,
+        number: BlockNumberOrTag,
+    ) -> RpcResult<Option<U64>> {
         Ok(self.block_by_tag(number)?.map(|block| U64::from(block.transactions.len())))
     }
 
@@ -107,28 +121,53 @@ impl EthApiServer for RpcContext {
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
         let reader = self.reader()?;
         if let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)? {
-            let block = reader.block(number).map_err(internal_error)?.ok_or_else(|| internal_error("indexed block missing"))?;
+            let block = reader
+                .block(number)
+                .map_err(internal_error)?
+                .ok_or_else(|| internal_error("indexed block missing"))?;
             return Ok(Some(rpc_transaction(&block, index)));
         }
-        Ok(self.node.pool.get(&hash).map(|pooled: Arc<PooledTransaction>| rpc_pending_transaction(pooled.tx().clone())))
+        Ok(self
+            .node
+            .pool
+            .get(&hash)
+            .map(|pooled: Arc<PooledTransaction>| rpc_pending_transaction(pooled.tx().clone())))
     }
 
-    fn transaction_by_block_number_and_index(&self, number: BlockNumberOrTag, index: U64) -> RpcResult<Option<Transaction>> {
+    fn transaction_by_block_number_and_index(
+        &self,
+        number: BlockNumberOrTag,
+        index: U64,
+    ) -> RpcResult<Option<Transaction>> {
         let index = index.to::<usize>();
-        Ok(self.block_by_tag(number)?.filter(|b| index < b.transactions.len()).map(|b| rpc_transaction(&b, index)))
+        Ok(self
+            .block_by_tag(number)?
+            .filter(|b| index < b.transactions.len())
+            .map(|b| rpc_transaction(&b, index)))
     }
 
-    fn transaction_by_block_hash_and_index(&self, hash: B256, index: U64) -> RpcResult<Option<Transaction>> {
+    fn transaction_by_block_hash_and_index(
+        &self,
+        hash: B256,
+        index: U64,
+    ) -> RpcResult<Option<Transaction>> {
         let index = index.to::<usize>();
-        Ok(self.block_by_id(BlockId::from(hash))?.filter(|b| index < b.transactions.len()).map(|b| rpc_transaction(&b, index)))
+        Ok(self
+            .block_by_id(BlockId::from(hash))?
+            .filter(|b| index < b.transactions.len())
+            .map(|b| rpc_transaction(&b, index)))
     }
 
     fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<OpTransactionReceipt>> {
         let reader = self.reader()?;
-        let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)? else {
+        let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)?
+        else {
             return Ok(None);
         };
-        let block = reader.block(number).map_err(internal_error)?.ok_or_else(|| internal_error("indexed block missing"))?;
+        let block = reader
+            .block(number)
+            .map_err(internal_error)?
+            .ok_or_else(|| internal_error("indexed block missing"))?;
         Ok(Some(rpc_receipt(&block, index)))
     }
 
@@ -139,22 +178,45 @@ impl EthApiServer for RpcContext {
     fn send_raw_transaction(&self, bytes: Bytes) -> RpcResult<B256> {
         let reader = self.reader()?;
         let head = reader.head_number().map_err(internal_error)?;
-        let header = reader.header(head).map_err(internal_error)?.ok_or_else(|| internal_error("no head header"))?;
+        let header = reader
+            .header(head)
+            .map_err(internal_error)?
+            .ok_or_else(|| internal_error("no head header"))?;
         let valid = validate_raw_transaction(&bytes, &self.node.validation_rules(&header))?;
         let base_fee = self.node.next_base_fee(&header);
-        let account = StateAt::latest(reader).account(valid.tx().signer()).map_err(internal_error)?.unwrap_or_default();
-        let outcome = self.node.pool.add(valid, AccountState { nonce: account.nonce, balance: account.balance }, base_fee)?;
+        let account = StateAt::latest(reader)
+            .account(valid.tx().signer())
+            .map_err(internal_error)?
+            .unwrap_or_default();
+        let outcome = self.node.pool.add(
+            valid,
+            AccountState { nonce: account.nonce, balance: account.balance },
+            base_fee,
+        )?;
         Ok(outcome.hash)
     }
 
-    async fn call(&self, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>, block_overrides: Option<Box<BlockOverrides>>) -> RpcResult<Bytes> {
+    async fn call(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        state: Option<StateOverride>,
+        block_overrides: Option<Box<BlockOverrides>>,
+    ) -> RpcResult<Bytes> {
         let ctx = self.clone();
-        tokio::task::spawn_blocking(move || super::call::call(&ctx, request, block, state, block_overrides.map(|b| *b)))
-            .await
-            .map_err(internal_error)?
+        tokio::task::spawn_blocking(move || {
+            super::call::call(&ctx, request, block, state, block_overrides.map(|b| *b))
+        })
+        .await
+        .map_err(internal_error)?
     }
 
-    async fn estimate_gas(&self, request: TransactionRequest, block: Option<BlockId>, state: Option<StateOverride>) -> RpcResult<U64> {
+    async fn estimate_gas(
+        &self,
+        request: TransactionRequest,
+        block: Option<BlockId>,
+        state: Option<StateOverride>,
+    ) -> RpcResult<U64> {
         let ctx = self.clone();
         tokio::task::spawn_blocking(move || super::call::estimate_gas(&ctx, request, block, state))
             .await
@@ -172,12 +234,18 @@ impl EthApiServer for RpcContext {
     }
 
     fn balance(&self, address: Address, block: Option<BlockId>) -> RpcResult<U256> {
-        Ok(self.state_at(block)?.account(address).map_err(internal_error)?.map_or(U256::ZERO, |a| a.balance))
+        Ok(self
+            .state_at(block)?
+            .account(address)
+            .map_err(internal_error)?
+            .map_or(U256::ZERO, |a| a.balance))
     }
 
     fn code(&self, address: Address, block: Option<BlockId>) -> RpcResult<Bytes> {
         let state = self.state_at(block)?;
-        let Some(account) = state.account(address).map_err(internal_error)? else { return Ok(Bytes::new()) };
+        let Some(account) = state.account(address).map_err(internal_error)? else {
+            return Ok(Bytes::new());
+        };
         Ok(state.reader().bytecode(&account.code_hash).map_err(internal_error)?.unwrap_or_default())
     }
 
@@ -186,7 +254,8 @@ impl EthApiServer for RpcContext {
     }
 
     fn transaction_count(&self, address: Address, block: Option<BlockId>) -> RpcResult<U64> {
-        let nonce = self.state_at(block)?.account(address).map_err(internal_error)?.map_or(0, |a| a.nonce);
+        let nonce =
+            self.state_at(block)?.account(address).map_err(internal_error)?.map_or(0, |a| a.nonce);
         if block == Some(BlockId::Number(BlockNumberOrTag::Pending)) {
             let pooled = self.node.pool.pending_nonce(address).unwrap_or(0);
             return Ok(U64::from(nonce.max(pooled)));
@@ -197,7 +266,10 @@ impl EthApiServer for RpcContext {
     fn logs(&self, filter: Filter) -> RpcResult<Vec<Log>> {
         let reader = self.reader()?;
         if let Some(hash) = filter.get_block_hash() {
-            let number = reader.block_number(&hash).map_err(internal_error)?.ok_or_else(|| invalid_params("unknown block"))?;
+            let number = reader
+                .block_number(&hash)
+                .map_err(internal_error)?
+                .ok_or_else(|| invalid_params("unknown block"))?;
             return logs_matching(&reader, &filter, number, number);
         }
         let head = reader.head_number().map_err(internal_error)?;
@@ -216,7 +288,12 @@ impl EthApiServer for RpcContext {
         logs_matching(&reader, &filter, from, to)
     }
 
-    fn proof(&self, address: Address, keys: Vec<B256>, block: Option<BlockId>) -> RpcResult<EIP1186AccountProofResponse> {
+    fn proof(
+        &self,
+        address: Address,
+        keys: Vec<B256>,
+        block: Option<BlockId>,
+    ) -> RpcResult<EIP1186AccountProofResponse> {
         let reader = self.reader()?;
         let number = self.resolve_id(&reader, block.unwrap_or_default())?;
         let at = (number < reader.head_number().map_err(internal_error)?).then_some(number);
@@ -227,7 +304,11 @@ impl EthApiServer for RpcContext {
             balance: account.balance,
             code_hash: if proof.account.is_some() { account.code_hash } else { KECCAK_EMPTY },
             nonce: account.nonce,
-            storage_hash: if proof.account.is_some() { account.storage_root } else { alloy_trie::EMPTY_ROOT_HASH },
+            storage_hash: if proof.account.is_some() {
+                account.storage_root
+            } else {
+                alloy_trie::EMPTY_ROOT_HASH
+            },
             account_proof: proof.account_proof,
             storage_proof: proof
                 .storage_proofs
@@ -279,7 +360,9 @@ impl TxPoolApiServer for RpcContext {
                 .map(|(sender, by_nonce)| {
                     let inner: serde_json::Map<String, Value> = by_nonce
                         .into_iter()
-                        .map(|(nonce, tx)| (nonce.to_string(), json!(rpc_pending_transaction(tx.tx().clone()))))
+                        .map(|(nonce, tx)| {
+                            (nonce.to_string(), json!(rpc_pending_transaction(tx.tx().clone())))
+                        })
                         .collect();
                     (sender.to_checksum(None), Value::Object(inner))
                 })

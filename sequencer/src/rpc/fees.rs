@@ -92,12 +92,8 @@ fn fee_history(
     let mut last_header = None;
     for number in oldest..=newest {
         let header = header(&reader, number)?;
-        history
-            .base_fee_per_gas
-            .push(header.base_fee_per_gas.unwrap_or_default().into());
-        history
-            .gas_used_ratio
-            .push(gas_used_ratio(header.gas_used, header.gas_limit));
+        history.base_fee_per_gas.push(header.base_fee_per_gas.unwrap_or_default().into());
+        history.gas_used_ratio.push(gas_used_ratio(header.gas_used, header.gas_limit));
         if let Some(rewards) = history.reward.as_mut() {
             rewards.push(block_rewards(&reader, number, percentiles)?);
         }
@@ -123,11 +119,7 @@ fn header(reader: &StoreReader, number: u64) -> RpcResult<alloy_consensus::Heade
 
 /// `gas_used / gas_limit`, zero for a zero limit.
 fn gas_used_ratio(gas_used: u64, gas_limit: u64) -> f64 {
-    if gas_limit == 0 {
-        0.0
-    } else {
-        gas_used as f64 / gas_limit as f64
-    }
+    if gas_limit == 0 { 0.0 } else { gas_used as f64 / gas_limit as f64 }
 }
 
 /// The reward row of block `number`: each transaction's effective priority fee, weighted by the
@@ -148,18 +140,11 @@ fn block_rewards(reader: &StoreReader, number: u64, percentiles: &[f64]) -> RpcR
             let gas_used = cumulative.saturating_sub(previous_cumulative);
             previous_cumulative = cumulative;
             // Deposits pay no fee; an included transaction never pays less than the base fee.
-            let reward = tx
-                .inner()
-                .effective_tip_per_gas(base_fee)
-                .unwrap_or_default();
+            let reward = tx.inner().effective_tip_per_gas(base_fee).unwrap_or_default();
             TxGasAndReward { gas_used, reward }
         })
         .collect();
-    Ok(rewards_at_percentiles(
-        block.header.gas_used,
-        txs,
-        percentiles,
-    ))
+    Ok(rewards_at_percentiles(block.header.gas_used, txs, percentiles))
 }
 
 /// Gas used by a transaction and the priority fee per gas it paid.
@@ -229,10 +214,7 @@ mod tests {
 
     #[test]
     fn empty_block_has_zero_rewards() {
-        assert_eq!(
-            rewards_at_percentiles(0, Vec::new(), &[10.0, 50.0, 90.0]),
-            vec![0, 0, 0]
-        );
+        assert_eq!(rewards_at_percentiles(0, Vec::new(), &[10.0, 50.0, 90.0]), vec![0, 0, 0]);
     }
 
     #[test]
@@ -249,10 +231,7 @@ mod tests {
     #[test]
     fn ties_and_unsorted_input() {
         let txs = vec![tx(30_000, 7), tx(10_000, 7), tx(60_000, 2)];
-        assert_eq!(
-            rewards_at_percentiles(100_000, txs, &[50.0, 70.0, 100.0]),
-            vec![2, 7, 7]
-        );
+        assert_eq!(rewards_at_percentiles(100_000, txs, &[50.0, 70.0, 100.0]), vec![2, 7, 7]);
     }
 
     #[rstest]
@@ -312,39 +291,22 @@ mod tests {
         let third = test.produce_block().await;
 
         let quantity = |value: u128| json!(format!("{value:#x}"));
-        let history = client
-            .call("eth_feeHistory", json!(["0x10", "latest", [25.0, 75.0]]))
-            .await;
+        let history = client.call("eth_feeHistory", json!(["0x10", "latest", [25.0, 75.0]])).await;
         assert_eq!(history["oldestBlock"], "0x0");
         let base_fee = |block: &crate::storage::StoredBlock| {
             quantity(block.header.base_fee_per_gas.unwrap().into())
         };
-        let genesis_base_fee = quantity(
-            test.node
-                .chain
-                .genesis_header()
-                .base_fee_per_gas
-                .unwrap()
-                .into(),
-        );
+        let genesis_base_fee =
+            quantity(test.node.chain.genesis_header().base_fee_per_gas.unwrap().into());
         let next = quantity(test.node.next_base_fee(&third.header).into());
         assert_eq!(
             history["baseFeePerGas"],
-            json!([
-                genesis_base_fee,
-                base_fee(&first),
-                base_fee(&second),
-                base_fee(&third),
-                next
-            ])
+            json!([genesis_base_fee, base_fee(&first), base_fee(&second), base_fee(&third), next])
         );
         let ratio = |block: &crate::storage::StoredBlock| {
             json!(block.header.gas_used as f64 / 30_000_000.0)
         };
-        assert_eq!(
-            history["gasUsedRatio"],
-            json!([0.0, ratio(&first), ratio(&second), 0.0])
-        );
+        assert_eq!(history["gasUsedRatio"], json!([0.0, ratio(&first), ratio(&second), 0.0]));
         assert_eq!(
             history["reward"],
             json!([
@@ -354,10 +316,7 @@ mod tests {
                 [quantity(0), quantity(0)]
             ])
         );
-        assert_eq!(
-            history["baseFeePerBlobGas"],
-            json!(["0x0", "0x0", "0x0", "0x0", "0x0"])
-        );
+        assert_eq!(history["baseFeePerBlobGas"], json!(["0x0", "0x0", "0x0", "0x0", "0x0"]));
         assert_eq!(history["blobGasUsedRatio"], json!([0.0, 0.0, 0.0, 0.0]));
 
         // A decimal count, an older newest block, no percentiles: no reward field.
@@ -369,25 +328,16 @@ mod tests {
         );
         assert!(older.get("reward").is_none(), "{older}");
 
-        let empty = client
-            .call("eth_feeHistory", json!(["0x0", "latest", []]))
-            .await;
+        let empty = client.call("eth_feeHistory", json!(["0x0", "latest", []])).await;
         assert_eq!(empty["oldestBlock"], "0x0");
         let error = |result: Result<Value, Value>| result.expect_err("refused");
-        let unordered = error(
-            client
-                .request("eth_feeHistory", json!(["0x2", "latest", [50.0, 10.0]]))
-                .await,
-        );
+        let unordered =
+            error(client.request("eth_feeHistory", json!(["0x2", "latest", [50.0, 10.0]])).await);
         assert_eq!(
             unordered,
             json!({ "code": -32602, "message": "invalid reward percentile: #0:50.000000 >= #1:10.000000" })
         );
-        let beyond = error(
-            client
-                .request("eth_feeHistory", json!(["0x2", "0x10"]))
-                .await,
-        );
+        let beyond = error(client.request("eth_feeHistory", json!(["0x2", "0x10"])).await);
         assert_eq!(
             beyond,
             json!({ "code": -32000, "message": "request beyond head block: requested 16, head 3" })

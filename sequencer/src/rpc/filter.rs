@@ -81,10 +81,7 @@ pub(crate) struct EthFilter {
 impl EthFilter {
     /// Filter methods on `ctx`'s node, filters expiring after [`FILTER_TIMEOUT`].
     pub(crate) fn new(ctx: RpcContext) -> Self {
-        Self {
-            ctx,
-            registry: Arc::new(FilterRegistry::new(FILTER_TIMEOUT)),
-        }
+        Self { ctx, registry: Arc::new(FilterRegistry::new(FILTER_TIMEOUT)) }
     }
 
     fn head(&self) -> RpcResult<u64> {
@@ -92,9 +89,7 @@ impl EthFilter {
     }
 
     fn lookup(&self, id: U128, poll: bool) -> RpcResult<Arc<Mutex<FilterState>>> {
-        self.registry
-            .get(id, Instant::now(), poll)
-            .ok_or_else(filter_not_found)
+        self.registry.get(id, Instant::now(), poll).ok_or_else(filter_not_found)
     }
 
     /// Everything `state` has to report since its last poll, advancing it.
@@ -105,12 +100,9 @@ impl EthFilter {
                 let head = reader.head_number().map_err(internal_error)?;
                 let hashes = (*next..=head)
                     .map(|number| {
-                        reader
-                            .block_hash(number)
-                            .map_err(internal_error)?
-                            .ok_or_else(|| {
-                                internal_error(format!("canonical block {number} missing"))
-                            })
+                        reader.block_hash(number).map_err(internal_error)?.ok_or_else(|| {
+                            internal_error(format!("canonical block {number} missing"))
+                        })
                     })
                     .collect::<RpcResult<Vec<B256>>>()?;
                 *next = (*next).max(head + 1);
@@ -178,19 +170,13 @@ impl EthFilterApiServer for EthFilter {
     fn new_filter(&self, criteria: Filter) -> RpcResult<U128> {
         let live = live_logs_filter(&criteria)?;
         let next = self.head()? + 1;
-        let state = FilterState::Logs {
-            criteria: Box::new(criteria),
-            live: Box::new(live),
-            next,
-        };
+        let state = FilterState::Logs { criteria: Box::new(criteria), live: Box::new(live), next };
         Ok(self.registry.install(state, Instant::now()))
     }
 
     fn new_block_filter(&self) -> RpcResult<U128> {
         let next = self.head()? + 1;
-        Ok(self
-            .registry
-            .install(FilterState::Blocks { next }, Instant::now()))
+        Ok(self.registry.install(FilterState::Blocks { next }, Instant::now()))
     }
 
     fn new_pending_transaction_filter(&self, full_transactions: Option<bool>) -> RpcResult<U128> {
@@ -241,16 +227,10 @@ fn filter_not_found() -> ErrorObjectOwned {
 /// does not restrict which new logs are reported.
 pub(crate) fn live_logs_filter(criteria: &Filter) -> RpcResult<Filter> {
     let (from, to) = match criteria.block_option {
-        FilterBlockOption::Range {
-            from_block,
-            to_block,
-        } => (from_block, to_block),
+        FilterBlockOption::Range { from_block, to_block } => (from_block, to_block),
         FilterBlockOption::AtBlockHash(_) => (None, None),
     };
-    if [from, to]
-        .iter()
-        .any(|tag| tag.is_some_and(|tag| tag.is_pending()))
-    {
+    if [from, to].iter().any(|tag| tag.is_some_and(|tag| tag.is_pending())) {
         return Err(server_error("pending logs are not supported"));
     }
     let invalid = || server_error("invalid from and to block combination");
@@ -316,10 +296,7 @@ struct FilterRegistry {
 
 impl FilterRegistry {
     fn new(timeout: Duration) -> Self {
-        Self {
-            timeout,
-            filters: Mutex::new(HashMap::new()),
-        }
+        Self { timeout, filters: Mutex::new(HashMap::new()) }
     }
 
     /// Installs `state` under a fresh random id (a geth-style 128-bit hex quantity).
@@ -332,10 +309,8 @@ impl FilterRegistry {
                 break id;
             }
         };
-        let installed = Installed {
-            deadline: now + self.timeout,
-            state: Arc::new(Mutex::new(state)),
-        };
+        let installed =
+            Installed { deadline: now + self.timeout, state: Arc::new(Mutex::new(state)) };
         filters.insert(id, installed);
         id
     }
@@ -387,16 +362,8 @@ mod tests {
         assert_ne!(polled, idle);
 
         // A poll before the deadline restarts the timer; a plain lookup does not.
-        assert!(
-            registry
-                .get(polled, start + Duration::from_secs(200), true)
-                .is_some()
-        );
-        assert!(
-            registry
-                .get(idle, start + Duration::from_secs(200), false)
-                .is_some()
-        );
+        assert!(registry.get(polled, start + Duration::from_secs(200), true).is_some());
+        assert!(registry.get(idle, start + Duration::from_secs(200), false).is_some());
         let later = start + Duration::from_secs(301);
         assert!(registry.get(idle, later, true).is_none());
         assert!(registry.get(polled, later, true).is_some());
@@ -431,10 +398,7 @@ mod tests {
 
     fn range(from: Option<BlockNumberOrTag>, to: Option<BlockNumberOrTag>) -> Filter {
         Filter {
-            block_option: FilterBlockOption::Range {
-                from_block: from,
-                to_block: to,
-            },
+            block_option: FilterBlockOption::Range { from_block: from, to_block: to },
             ..Default::default()
         }
     }
@@ -455,16 +419,8 @@ mod tests {
         Some(BlockNumberOrTag::Number(5)),
         Err("invalid from and to block combination")
     )]
-    #[case::safe(
-        Some(BlockNumberOrTag::Safe),
-        None,
-        Err("invalid from and to block combination")
-    )]
-    #[case::pending(
-        None,
-        Some(BlockNumberOrTag::Pending),
-        Err("pending logs are not supported")
-    )]
+    #[case::safe(Some(BlockNumberOrTag::Safe), None, Err("invalid from and to block combination"))]
+    #[case::pending(None, Some(BlockNumberOrTag::Pending), Err("pending logs are not supported"))]
     fn live_filter_ranges_follow_geth(
         #[case] from: Option<BlockNumberOrTag>,
         #[case] to: Option<BlockNumberOrTag>,
@@ -495,23 +451,13 @@ mod tests {
 
         let blocks = client.call("eth_newBlockFilter", json!([])).await;
         let logs = client
-            .call(
-                "eth_newFilter",
-                json!([{ "address": token, "topics": [transfer_topic] }]),
-            )
+            .call("eth_newFilter", json!([{ "address": token, "topics": [transfer_topic] }]))
             .await;
-        let pending = client
-            .call("eth_newPendingTransactionFilter", json!([]))
-            .await;
-        let pending_full = client
-            .call("eth_newPendingTransactionFilter", json!([true]))
-            .await;
+        let pending = client.call("eth_newPendingTransactionFilter", json!([])).await;
+        let pending_full = client.call("eth_newPendingTransactionFilter", json!([true])).await;
         for id in [&blocks, &logs, &pending, &pending_full] {
             assert!(id.as_str().unwrap().starts_with("0x"), "{id}");
-            assert_eq!(
-                client.call("eth_getFilterChanges", json!([id])).await,
-                json!([])
-            );
+            assert_eq!(client.call("eth_getFilterChanges", json!([id])).await, json!([]));
         }
 
         let deploy_hash = client.send_raw(&deploy).await;
@@ -519,27 +465,16 @@ mod tests {
             client.call("eth_getFilterChanges", json!([pending])).await,
             json!([deploy_hash])
         );
-        assert_eq!(
-            client.call("eth_getFilterChanges", json!([pending])).await,
-            json!([])
-        );
-        let full = client
-            .call("eth_getFilterChanges", json!([pending_full]))
-            .await;
+        assert_eq!(client.call("eth_getFilterChanges", json!([pending])).await, json!([]));
+        let full = client.call("eth_getFilterChanges", json!([pending_full])).await;
         assert_eq!(full[0]["hash"], json!(deploy_hash));
         assert_eq!(full[0]["from"], json!(wallet.address()));
 
         let first = test.produce_block().await;
-        let transfer = DevToken::transferCall {
-            to: Address::repeat_byte(0x42),
-            value: U256::from(7),
-        };
-        let raw = wallet.sign(
-            TxKind::Call(token),
-            transfer.abi_encode().into(),
-            100_000,
-            1_000_000_000,
-        );
+        let transfer =
+            DevToken::transferCall { to: Address::repeat_byte(0x42), value: U256::from(7) };
+        let raw =
+            wallet.sign(TxKind::Call(token), transfer.abi_encode().into(), 100_000, 1_000_000_000);
         let transfer_hash = client.send_raw(&raw).await;
         let second = test.produce_block().await;
 
@@ -547,10 +482,7 @@ mod tests {
             client.call("eth_getFilterChanges", json!([blocks])).await,
             json!([first.hash, second.hash])
         );
-        assert_eq!(
-            client.call("eth_getFilterChanges", json!([blocks])).await,
-            json!([])
-        );
+        assert_eq!(client.call("eth_getFilterChanges", json!([blocks])).await, json!([]));
         let changes = client.call("eth_getFilterChanges", json!([logs])).await;
         let changes = changes.as_array().unwrap();
         assert_eq!(changes.len(), 2, "{changes:?}");
@@ -558,17 +490,11 @@ mod tests {
         assert_eq!(changes[1]["transactionHash"], json!(transfer_hash));
         assert_eq!(changes[1]["blockNumber"], "0x2");
         assert_eq!(changes[1]["logIndex"], "0x0");
-        assert_eq!(
-            client.call("eth_getFilterChanges", json!([logs])).await,
-            json!([])
-        );
+        assert_eq!(client.call("eth_getFilterChanges", json!([logs])).await, json!([]));
 
         // getFilterLogs answers the criteria as eth_getLogs does, whatever was polled: without a
         // range, the latest block's logs.
-        assert_eq!(
-            client.call("eth_getFilterLogs", json!([logs])).await,
-            json!([changes[1]])
-        );
+        assert_eq!(client.call("eth_getFilterLogs", json!([logs])).await, json!([changes[1]]));
         let range = client
             .call(
                 "eth_newFilter",
@@ -584,34 +510,17 @@ mod tests {
             Err(not_found.clone())
         );
 
-        assert_eq!(
-            client.call("eth_uninstallFilter", json!([logs])).await,
-            json!(true)
-        );
-        assert_eq!(
-            client.call("eth_uninstallFilter", json!([logs])).await,
-            json!(false)
-        );
+        assert_eq!(client.call("eth_uninstallFilter", json!([logs])).await, json!(true));
+        assert_eq!(client.call("eth_uninstallFilter", json!([logs])).await, json!(false));
         assert_eq!(
             client.request("eth_getFilterChanges", json!([logs])).await,
             Err(not_found.clone())
         );
-        assert_eq!(
-            client
-                .request("eth_getFilterChanges", json!(["0x1234"]))
-                .await,
-            Err(not_found)
-        );
+        assert_eq!(client.request("eth_getFilterChanges", json!(["0x1234"])).await, Err(not_found));
         let invalid = client
-            .request(
-                "eth_newFilter",
-                json!([{ "fromBlock": "0x5", "toBlock": "0x2" }]),
-            )
+            .request("eth_newFilter", json!([{ "fromBlock": "0x5", "toBlock": "0x2" }]))
             .await;
-        assert_eq!(
-            invalid.unwrap_err()["message"],
-            "invalid from and to block combination"
-        );
+        assert_eq!(invalid.unwrap_err()["message"], "invalid from and to block combination");
     }
 
     #[test]

@@ -3,16 +3,19 @@
 mod api;
 mod call;
 pub mod convert;
+mod debug;
 pub mod error;
 mod eth;
-mod debug;
 mod fees;
 mod filter;
 mod pubsub;
 
 pub use api::{EthApiServer, NetApiServer, TxPoolApiServer, Web3ApiServer};
 
-use crate::{node::Node, storage::{StoreReader, StoredBlock}};
+use crate::{
+    node::Node,
+    storage::{StoreReader, StoredBlock},
+};
 use alloy_eips::{BlockId, BlockNumberOrTag};
 use error::{internal_error, invalid_params};
 use jsonrpsee::{
@@ -125,9 +128,15 @@ pub fn build_module(ctx: RpcContext) -> RpcModule<()> {
     module.merge(NetApiServer::into_rpc(ctx.clone())).expect("unique method names");
     module.merge(Web3ApiServer::into_rpc(ctx.clone())).expect("unique method names");
     module.merge(fees::FeeApiServer::into_rpc(ctx.clone())).expect("unique method names");
-    module.merge(filter::EthFilterApiServer::into_rpc(filter::EthFilter::new(ctx.clone()))).expect("unique method names");
-    module.merge(pubsub::EthPubSubApiServer::into_rpc(pubsub::EthPubSub::new(ctx.clone()))).expect("unique method names");
-    module.merge(debug::DebugApiServer::into_rpc(debug::DebugRpc::new(ctx.clone()))).expect("unique method names");
+    module
+        .merge(filter::EthFilterApiServer::into_rpc(filter::EthFilter::new(ctx.clone())))
+        .expect("unique method names");
+    module
+        .merge(pubsub::EthPubSubApiServer::into_rpc(pubsub::EthPubSub::new(ctx.clone())))
+        .expect("unique method names");
+    module
+        .merge(debug::DebugApiServer::into_rpc(debug::DebugRpc::new(ctx.clone())))
+        .expect("unique method names");
     module.merge(TxPoolApiServer::into_rpc(ctx)).expect("unique method names");
     module
 }
@@ -152,9 +161,15 @@ pub async fn start_server(ctx: RpcContext) -> Result<(SocketAddr, ServerHandle),
         .set_rpc_middleware(ctx.node.metrics.rpc_layer(Arc::new(known)))
         .build(config.addr)
         .await
-        .map_err(|source| crate::NodeError::Bind { what: "JSON-RPC server", addr: config.addr, source })?;
-    let addr = server
-        .local_addr()
-        .map_err(|source| crate::NodeError::Bind { what: "JSON-RPC server", addr: config.addr, source })?;
+        .map_err(|source| crate::NodeError::Bind {
+            what: "JSON-RPC server",
+            addr: config.addr,
+            source,
+        })?;
+    let addr = server.local_addr().map_err(|source| crate::NodeError::Bind {
+        what: "JSON-RPC server",
+        addr: config.addr,
+        source,
+    })?;
     Ok((addr, server.start(module)))
 }

@@ -80,10 +80,7 @@ impl EthPubSubApiServer for EthPubSub {
         match feed {
             Feed::Heads => {
                 let blocks = node.subscribe_blocks();
-                forward(pending.accept().await?, blocks, |block| {
-                    vec![rpc_header(&block)]
-                })
-                .await
+                forward(pending.accept().await?, blocks, |block| vec![rpc_header(&block)]).await
             }
             Feed::Logs(filter) => {
                 let blocks = node.subscribe_blocks();
@@ -91,10 +88,7 @@ impl EthPubSubApiServer for EthPubSub {
                     if !filter.matches_bloom(block.header.logs_bloom) {
                         return Vec::new();
                     }
-                    rpc_logs(&block)
-                        .into_iter()
-                        .filter(|log| filter.rpc_matches(log))
-                        .collect()
+                    rpc_logs(&block).into_iter().filter(|log| filter.rpc_matches(log)).collect()
                 })
                 .await
             }
@@ -127,11 +121,7 @@ impl EthPubSubApiServer for EthPubSub {
                             })
                         })
                         .collect();
-                    if receipts.is_empty() {
-                        Vec::new()
-                    } else {
-                        vec![receipts]
-                    }
+                    if receipts.is_empty() { Vec::new() } else { vec![receipts] }
                 })
                 .await
             }
@@ -169,17 +159,13 @@ impl Feed {
                 SubscriptionKind::TransactionReceipts,
                 Params::TransactionReceipts(TransactionReceiptsParams { transaction_hashes }),
             ) => Ok(Self::Receipts(
-                transaction_hashes
-                    .filter(|hashes| !hashes.is_empty())
-                    .map(HashSet::from_iter),
+                transaction_hashes.filter(|hashes| !hashes.is_empty()).map(HashSet::from_iter),
             )),
             (SubscriptionKind::Syncing, _) => Err(invalid_params(
                 "syncing subscriptions are not supported: the sequencer produces the chain and \
                  never syncs",
             )),
-            (kind, _) => Err(invalid_params(format!(
-                "invalid parameters for {kind} subscription"
-            ))),
+            (kind, _) => Err(invalid_params(format!("invalid parameters for {kind} subscription"))),
         }
     }
 }
@@ -233,10 +219,8 @@ async fn send(
         Err(SendTimeoutError::Closed(_)) => Ok(false),
         Err(SendTimeoutError::Timeout(_)) => {
             tracing::debug!(method = sink.method_name(), "closing stalled subscription");
-            Err(
-                format!("subscriber too slow: notification not read within {SEND_TIMEOUT:?}")
-                    .into(),
-            )
+            Err(format!("subscriber too slow: notification not read within {SEND_TIMEOUT:?}")
+                .into())
         }
     }
 }
@@ -295,29 +279,15 @@ pub(crate) mod test_node {
                 gas_limit: 30_000_000,
                 fee_recipient: SEQUENCER_FEE_VAULT,
             };
-            let node = Node::open(
-                ChainSpec::devnet(),
-                datadir.path().to_path_buf(),
-                producer,
-                pool,
-            )
-            .expect("node opens");
-            let config = RpcConfig {
-                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-                ..Default::default()
-            };
-            let (addr, server) = start_server(RpcContext {
-                node: node.clone(),
-                config,
-            })
-            .await
-            .expect("server starts");
-            Self {
-                node,
-                addr,
-                _server: server,
-                _datadir: datadir,
-            }
+            let node =
+                Node::open(ChainSpec::devnet(), datadir.path().to_path_buf(), producer, pool)
+                    .expect("node opens");
+            let config =
+                RpcConfig { addr: SocketAddr::from(([127, 0, 0, 1], 0)), ..Default::default() };
+            let (addr, server) = start_server(RpcContext { node: node.clone(), config })
+                .await
+                .expect("server starts");
+            Self { node, addr, _server: server, _datadir: datadir }
         }
 
         /// Produces one block from the pool.
@@ -343,10 +313,7 @@ pub(crate) mod test_node {
 
     impl Wallet {
         pub(crate) fn dev() -> Self {
-            Self {
-                signer: DEV_KEY.parse().expect("valid key"),
-                nonce: 0,
-            }
+            Self { signer: DEV_KEY.parse().expect("valid key"), nonce: 0 }
         }
 
         pub(crate) fn address(&self) -> Address {
@@ -373,13 +340,8 @@ pub(crate) mod test_node {
                 access_list: Default::default(),
             };
             self.nonce += 1;
-            let signature = self
-                .signer
-                .sign_hash_sync(&tx.signature_hash())
-                .expect("signs");
-            OpTxEnvelope::Eip1559(tx.into_signed(signature))
-                .encoded_2718()
-                .into()
+            let signature = self.signer.sign_hash_sync(&tx.signature_hash()).expect("signs");
+            OpTxEnvelope::Eip1559(tx.into_signed(signature)).encoded_2718().into()
         }
 
         /// Deployment of the ERC-20 test token minting [`INITIAL_SUPPLY`] to this account;
@@ -391,13 +353,9 @@ pub(crate) mod test_node {
                 symbol_: "TST".into(),
                 initialSupply: U256::from(INITIAL_SUPPLY),
             };
-            let init_code: Bytes = [DevToken::BYTECODE.as_ref(), &constructor.abi_encode()]
-                .concat()
-                .into();
-            (
-                self.sign(TxKind::Create, init_code, 3_000_000, 1_000_000_000),
-                token,
-            )
+            let init_code: Bytes =
+                [DevToken::BYTECODE.as_ref(), &constructor.abi_encode()].concat().into();
+            (self.sign(TxKind::Create, init_code, 3_000_000, 1_000_000_000), token)
         }
     }
 
@@ -420,23 +378,15 @@ pub(crate) mod test_node {
                 other => panic!("websocket upgrade refused: {other:?}"),
             }
             let (sender, receiver) = client.into_builder().finish();
-            Self {
-                sender,
-                receiver,
-                next_id: 1,
-                notifications: VecDeque::new(),
-            }
+            Self { sender, receiver, next_id: 1, notifications: VecDeque::new() }
         }
 
         async fn receive(&mut self) -> Value {
             let mut data = Vec::new();
-            tokio::time::timeout(
-                Duration::from_secs(20),
-                self.receiver.receive_data(&mut data),
-            )
-            .await
-            .expect("a message within 20 s")
-            .expect("websocket open");
+            tokio::time::timeout(Duration::from_secs(20), self.receiver.receive_data(&mut data))
+                .await
+                .expect("a message within 20 s")
+                .expect("websocket open");
             serde_json::from_slice(&data).expect("JSON message")
         }
 
@@ -449,10 +399,7 @@ pub(crate) mod test_node {
             let id = self.next_id;
             self.next_id += 1;
             let request = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
-            self.sender
-                .send_text(request.to_string())
-                .await
-                .expect("sent");
+            self.sender.send_text(request.to_string()).await.expect("sent");
             self.sender.flush().await.expect("flushed");
             loop {
                 let mut message = self.receive().await;
@@ -479,10 +426,7 @@ pub(crate) mod test_node {
                 Some(message) => message,
                 None => self.receive().await,
             };
-            assert_eq!(
-                message["method"], "eth_subscription",
-                "not a notification: {message}"
-            );
+            assert_eq!(message["method"], "eth_subscription", "not a notification: {message}");
             message["params"].take()
         }
 
@@ -519,32 +463,22 @@ mod tests {
                 json!(["logs", { "address": token, "topics": [DevToken::Transfer::SIGNATURE_HASH] }]),
             )
             .await;
-        let pending = client
-            .call("eth_subscribe", json!(["newPendingTransactions"]))
-            .await;
+        let pending = client.call("eth_subscribe", json!(["newPendingTransactions"])).await;
         let receipts = client
-            .call(
-                "eth_subscribe",
-                json!(["transactionReceipts", { "transactionHashes": [] }]),
-            )
+            .call("eth_subscribe", json!(["transactionReceipts", { "transactionHashes": [] }]))
             .await;
         assert_ne!(heads, transfers);
 
         let deploy_hash = client.send_raw(&deploy).await;
         let notification = client.notification().await;
-        assert_eq!(
-            notification,
-            json!({ "subscription": pending, "result": deploy_hash })
-        );
+        assert_eq!(notification, json!({ "subscription": pending, "result": deploy_hash }));
 
         let block = test.produce_block().await;
         let mut by_subscription = std::collections::HashMap::new();
         for _ in 0..3 {
             let notification = client.notification().await;
-            by_subscription.insert(
-                notification["subscription"].to_string(),
-                notification["result"].clone(),
-            );
+            by_subscription
+                .insert(notification["subscription"].to_string(), notification["result"].clone());
         }
         let head = &by_subscription[&heads.to_string()];
         assert_eq!(head["number"], "0x1");
@@ -563,44 +497,23 @@ mod tests {
         assert_eq!(block_receipts[0]["status"], "0x1");
 
         // After unsubscribing only the remaining subscriptions notify.
-        assert_eq!(
-            client.call("eth_unsubscribe", json!([pending])).await,
-            json!(true)
-        );
-        assert_eq!(
-            client.call("eth_unsubscribe", json!([receipts])).await,
-            json!(true)
-        );
-        assert_eq!(
-            client.call("eth_unsubscribe", json!([receipts])).await,
-            json!(false)
-        );
-        let transfer = DevToken::transferCall {
-            to: Address::repeat_byte(0x42),
-            value: U256::from(7),
-        };
-        let raw = wallet.sign(
-            TxKind::Call(token),
-            transfer.abi_encode().into(),
-            100_000,
-            1_000_000_000,
-        );
+        assert_eq!(client.call("eth_unsubscribe", json!([pending])).await, json!(true));
+        assert_eq!(client.call("eth_unsubscribe", json!([receipts])).await, json!(true));
+        assert_eq!(client.call("eth_unsubscribe", json!([receipts])).await, json!(false));
+        let transfer =
+            DevToken::transferCall { to: Address::repeat_byte(0x42), value: U256::from(7) };
+        let raw =
+            wallet.sign(TxKind::Call(token), transfer.abi_encode().into(), 100_000, 1_000_000_000);
         let transfer_hash = client.send_raw(&raw).await;
         test.produce_block().await;
         let first = client.notification().await;
         let second = client.notification().await;
-        let (head, log) = if first["subscription"] == heads {
-            (first, second)
-        } else {
-            (second, first)
-        };
+        let (head, log) =
+            if first["subscription"] == heads { (first, second) } else { (second, first) };
         assert_eq!(head["result"]["number"], "0x2");
         assert_eq!(log["subscription"], transfers);
         assert_eq!(log["result"]["transactionHash"], json!(transfer_hash));
-        assert_eq!(
-            log["result"]["topics"][2],
-            json!(Address::repeat_byte(0x42).into_word())
-        );
+        assert_eq!(log["result"]["topics"][2], json!(Address::repeat_byte(0x42).into_word()));
         assert_eq!(log["result"]["data"], json!(B256::from(U256::from(7))));
     }
 
@@ -611,15 +524,9 @@ mod tests {
             rpc::{RpcConfig, build_module},
         };
 
-        let pool = PoolConfig {
-            pending_subscription_capacity: 4,
-            ..Default::default()
-        };
+        let pool = PoolConfig { pending_subscription_capacity: 4, ..Default::default() };
         let test = TestNode::start_with_pool(pool).await;
-        let ctx = RpcContext {
-            node: test.node.clone(),
-            config: RpcConfig::default(),
-        };
+        let ctx = RpcContext { node: test.node.clone(), config: RpcConfig::default() };
         // An in-process subscriber whose connection buffers a single notification.
         let mut subscription = build_module(ctx)
             .subscribe("eth_subscribe", ["newPendingTransactions"], 1)
@@ -642,19 +549,14 @@ mod tests {
 
         // It gets what was in flight, then the subscription ends instead of skipping events.
         let mut received = Vec::new();
-        while let Some(notification) = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            subscription.next::<B256>(),
-        )
-        .await
-        .expect("the subscription ends")
+        while let Some(notification) =
+            tokio::time::timeout(std::time::Duration::from_secs(5), subscription.next::<B256>())
+                .await
+                .expect("the subscription ends")
         {
             received.push(notification.unwrap().0);
         }
-        assert!(
-            !received.is_empty() && received.len() < hashes.len(),
-            "{received:?}"
-        );
+        assert!(!received.is_empty() && received.len() < hashes.len(), "{received:?}");
         assert_eq!(received, hashes[..received.len()]);
     }
 
@@ -666,19 +568,14 @@ mod tests {
         let syncing = error(client.request("eth_subscribe", json!(["syncing"])).await);
         assert_eq!(syncing["code"], -32602);
         let pending_logs = error(
-            client
-                .request("eth_subscribe", json!(["logs", { "fromBlock": "pending" }]))
-                .await,
+            client.request("eth_subscribe", json!(["logs", { "fromBlock": "pending" }])).await,
         );
         assert_eq!(
             pending_logs,
             json!({ "code": -32000, "message": "pending logs are not supported" })
         );
-        let heads_with_filter = error(
-            client
-                .request("eth_subscribe", json!(["newHeads", { "address": [] }]))
-                .await,
-        );
+        let heads_with_filter =
+            error(client.request("eth_subscribe", json!(["newHeads", { "address": [] }])).await);
         assert_eq!(heads_with_filter["code"], -32602);
         let unknown = error(client.request("eth_subscribe", json!(["newBlocks"])).await);
         assert_eq!(unknown["code"], -32602);
@@ -686,20 +583,13 @@ mod tests {
 
     #[test]
     fn feeds_follow_kind_and_params() {
-        assert_eq!(
-            Feed::new(SubscriptionKind::NewHeads, Params::None).unwrap(),
-            Feed::Heads
-        );
+        assert_eq!(Feed::new(SubscriptionKind::NewHeads, Params::None).unwrap(), Feed::Heads);
         assert_eq!(
             Feed::new(SubscriptionKind::NewPendingTransactions, Params::Bool(true)).unwrap(),
             Feed::PendingTransactions
         );
         assert_eq!(
-            Feed::new(
-                SubscriptionKind::NewPendingTransactions,
-                Params::Bool(false)
-            )
-            .unwrap(),
+            Feed::new(SubscriptionKind::NewPendingTransactions, Params::Bool(false)).unwrap(),
             Feed::PendingHashes
         );
         let hash = alloy_primitives::B256::repeat_byte(1);

@@ -168,7 +168,11 @@ impl Store {
     }
 
     /// Appends `block` and its state changes atomically and durably; it becomes the new head.
-    pub fn commit_block(&self, block: &StoredBlock, changes: &StateChanges) -> Result<(), StorageError> {
+    pub fn commit_block(
+        &self,
+        block: &StoredBlock,
+        changes: &StateChanges,
+    ) -> Result<(), StorageError> {
         let tx = self.db.begin_write()?;
         write_block(&tx, block, changes)?;
         tx.commit()?;
@@ -191,7 +195,11 @@ fn write_block(
         tx.open_table(HASH_TO_NUMBER)?.insert(&hash, number)?;
 
         let body = BodyRecord {
-            transactions: block.transactions.iter().map(|tx| tx.inner().encoded_2718().into()).collect(),
+            transactions: block
+                .transactions
+                .iter()
+                .map(|tx| tx.inner().encoded_2718().into())
+                .collect(),
             senders: block.transactions.iter().map(|tx| tx.signer()).collect(),
         };
         buf.clear();

@@ -203,8 +203,8 @@ impl StoreReader {
             let changed_at = u64::from_be_bytes(key[32..].try_into().expect("8 bytes"));
             if changed_at > block {
                 let hashed = B256::from_slice(&key[..32]);
-                if !out.contains_key(&hashed) {
-                    out.insert(hashed, self.account(&hashed, Some(block))?);
+                if let std::collections::btree_map::Entry::Vacant(entry) = out.entry(hashed) {
+                    entry.insert(self.account(&hashed, Some(block))?);
                 }
             }
         }

@@ -26,10 +26,7 @@ fn assert_still_serving(rpc: &Rpc) {
     let first = crate::rpc::hex_u64(&first);
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while rpc.block_number() <= first {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no new block within 10 s after bad input"
-        );
+        assert!(std::time::Instant::now() < deadline, "no new block within 10 s after bad input");
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -38,10 +35,7 @@ fn expect_error(result: Result<Value, RpcError>, what: &str) -> RpcError {
     match result {
         Ok(v) => panic!("{what}: expected an error, the node answered {v}"),
         Err(e) => {
-            assert!(
-                e.code.is_some(),
-                "{what}: expected a JSON-RPC error object, got {e}"
-            );
+            assert!(e.code.is_some(), "{what}: expected a JSON-RPC error object, got {e}");
             e
         }
     }
@@ -70,10 +64,7 @@ fn rpc_rejects_malformed_raw_transactions() {
         ("typed envelope with no payload", json!(["0x02"])),
         ("empty bytes", json!(["0x"])),
         ("truncated signed transaction", json!([truncated])),
-        (
-            "signed transaction with trailing bytes",
-            json!([Bytes::from(trailing)]),
-        ),
+        ("signed transaction with trailing bytes", json!([Bytes::from(trailing)])),
     ];
     for (what, params) in cases {
         let err = expect_error(rpc.call("eth_sendRawTransaction", params), what);
@@ -95,10 +86,7 @@ fn rpc_rejects_wrong_chain_id() {
         let mut tx = valid_transfer(&rpc, 0);
         tx.chain_id = chain_id;
         let (raw, _) = sign(&dev_signer(1), tx);
-        let err = expect_error(
-            send_raw(&rpc, &raw).map(Value::from),
-            "tx for another chain",
-        );
+        let err = expect_error(send_raw(&rpc, &raw).map(Value::from), "tx for another chain");
         assert!(
             err.message.to_lowercase().contains("invalid chain id"),
             "chain id {chain_id}: expected \"invalid chain id\", got {err}"
@@ -125,18 +113,9 @@ fn rpc_rejects_bad_signatures() {
     };
     let high_s = Signature::new(good_sig.r(), n - good_sig.s(), !good_sig.v());
     let cases = [
-        (
-            "r = 0",
-            Signature::new(U256::ZERO, good_sig.s(), good_sig.v()),
-        ),
-        (
-            "s = 0",
-            Signature::new(good_sig.r(), U256::ZERO, good_sig.v()),
-        ),
-        (
-            "r = n (out of range)",
-            Signature::new(n, good_sig.s(), good_sig.v()),
-        ),
+        ("r = 0", Signature::new(U256::ZERO, good_sig.s(), good_sig.v())),
+        ("s = 0", Signature::new(good_sig.r(), U256::ZERO, good_sig.v())),
+        ("r = n (out of range)", Signature::new(n, good_sig.s(), good_sig.v())),
         ("high s (EIP-2 malleable)", high_s),
     ];
     for (what, sig) in cases {
@@ -168,10 +147,8 @@ fn rpc_rejects_nonce_too_low() {
     let mut replay = valid_transfer(&rpc, 0);
     replay.value = U256::from(2);
     let (raw, _) = sign(&signer, replay);
-    let err = expect_error(
-        send_raw(&rpc, &raw).map(Value::from),
-        "nonce 0 after nonce 0 was mined",
-    );
+    let err =
+        expect_error(send_raw(&rpc, &raw).map(Value::from), "nonce 0 after nonce 0 was mined");
     assert!(
         err.message.to_lowercase().contains("nonce too low"),
         "expected \"nonce too low\", got {err}"
@@ -254,9 +231,7 @@ fn rpc_malformed_json_is_32700() {
     let resp = rpc
         .post_raw(br#"{"jsonrpc":"2.0","id":1,"method":"eth_chainId","params":[}"#)
         .expect("POST");
-    let json = resp
-        .json()
-        .unwrap_or_else(|| panic!("HTTP {}: non-JSON answer", resp.status));
+    let json = resp.json().unwrap_or_else(|| panic!("HTTP {}: non-JSON answer", resp.status));
     assert_eq!(json["error"]["code"], -32700, "{json}");
     assert_still_serving(&rpc);
 }

@@ -38,17 +38,12 @@ fn topic_of(addr: Address) -> String {
 }
 
 fn lower(v: &Value) -> String {
-    v.as_str()
-        .unwrap_or_else(|| panic!("expected a string, got {v}"))
-        .to_lowercase()
+    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}")).to_lowercase()
 }
 
 /// Wei charged to the sender for a receipt: execution gas plus, on an OP-stack chain, the L1 fee.
 fn fee_paid(receipt: &Value) -> u128 {
-    let l1 = receipt
-        .get("l1Fee")
-        .filter(|v| !v.is_null())
-        .map_or(0, hex_u128);
+    let l1 = receipt.get("l1Fee").filter(|v| !v.is_null()).map_or(0, hex_u128);
     hex_u128(&receipt["gasUsed"]) * hex_u128(&receipt["effectiveGasPrice"]) + l1
 }
 
@@ -71,20 +66,11 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
         let _lock = tools::RepoLock::acquire("contracts");
         let mut cmd = tools::tool("forge");
         cmd.current_dir(contracts_dir())
-            .args([
-                "create",
-                "src/examples/DevToken.sol:DevToken",
-                "--broadcast",
-                "--json",
-            ])
+            .args(["create", "src/examples/DevToken.sol:DevToken", "--broadcast", "--json"])
             .args(["--rpc-url", &node.http_url(), "--private-key", &key])
             .args(["--constructor-args", "Dev Token", "DEV", SUPPLY]);
         let out = run(&mut cmd, Duration::from_secs(600)).stdout;
-        let json_line = out
-            .lines()
-            .rev()
-            .find(|l| l.trim_start().starts_with('{'))
-            .unwrap_or(&out);
+        let json_line = out.lines().rev().find(|l| l.trim_start().starts_with('{')).unwrap_or(&out);
         serde_json::from_str(json_line)
             .or_else(|_| serde_json::from_str(&out))
             .unwrap_or_else(|e| panic!("forge create: no JSON result ({e}): {out}"))
@@ -93,21 +79,12 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
     let token = lower(&created["deployedTo"]);
     let deploy_tx = lower(&created["transactionHash"]);
     let deploy_receipt = cast_json(&node, &["receipt", &deploy_tx, "--json"]);
-    assert_eq!(
-        deploy_receipt["status"], "0x1",
-        "deployment failed: {deploy_receipt}"
-    );
+    assert_eq!(deploy_receipt["status"], "0x1", "deployment failed: {deploy_receipt}");
     assert_eq!(lower(&deploy_receipt["contractAddress"]), token);
     let code = cast(&node, &["code", &token]);
     assert!(code.len() > 2 + 100, "no code at {token}: {code}");
-    assert_eq!(
-        first_word(&cast(&node, &["call", &token, "totalSupply()(uint256)"])),
-        SUPPLY
-    );
-    assert_eq!(
-        cast(&node, &["call", &token, "symbol()(string)"]),
-        "\"DEV\""
-    );
+    assert_eq!(first_word(&cast(&node, &["call", &token, "totalSupply()(uint256)"])), SUPPLY);
+    assert_eq!(cast(&node, &["call", &token, "symbol()(string)"]), "\"DEV\"");
 
     // cast send transfer
     let sent = cast_json(
@@ -143,20 +120,8 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
     assert_eq!(logs.len(), 1, "one Transfer log expected: {receipt}");
     let log = &logs[0];
     assert_eq!(lower(&log["address"]), token);
-    let topics: Vec<String> = log["topics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(lower)
-        .collect();
-    assert_eq!(
-        topics,
-        [
-            transfer_topic.clone(),
-            topic_of(deployer),
-            topic_of(recipient)
-        ]
-    );
+    let topics: Vec<String> = log["topics"].as_array().unwrap().iter().map(lower).collect();
+    assert_eq!(topics, [transfer_topic.clone(), topic_of(deployer), topic_of(recipient)]);
     assert_eq!(
         U256::from_str_radix(log["data"].as_str().unwrap().trim_start_matches("0x"), 16).unwrap(),
         U256::from_str_radix(AMOUNT, 10).unwrap()
@@ -194,18 +159,8 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
     assert_eq!(
         summary,
         [
-            (
-                deploy_tx,
-                vec![
-                    transfer_topic.clone(),
-                    topic_of(Address::ZERO),
-                    topic_of(deployer)
-                ]
-            ),
-            (
-                transfer_tx.clone(),
-                vec![transfer_topic, topic_of(deployer), topic_of(recipient)]
-            ),
+            (deploy_tx, vec![transfer_topic.clone(), topic_of(Address::ZERO), topic_of(deployer)]),
+            (transfer_tx.clone(), vec![transfer_topic, topic_of(deployer), topic_of(recipient)]),
         ],
         "cast logs"
     );
@@ -234,10 +189,7 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
 
     // cast balance: the deployer paid exactly the fees of its two transactions
     let eth_after: u128 = cast(&node, &["balance", &deployer_s]).parse().expect("wei");
-    assert_eq!(
-        eth_after,
-        eth_before - fee_paid(&deploy_receipt) - fee_paid(&receipt)
-    );
+    assert_eq!(eth_after, eth_before - fee_paid(&deploy_receipt) - fee_paid(&receipt));
     assert_eq!(cast(&node, &["balance", &recipient_s]), "0");
 
     // cast nonce
@@ -246,29 +198,12 @@ fn forge_create_devtoken_then_cast_transfer_receipt_logs() {
     // cast block: the receipt's block holds the transfer; latest is at or after it
     let block = cast_json(&node, &["block", &to_block, "--json"]);
     assert_eq!(block["hash"], receipt["blockHash"]);
-    let txs: Vec<String> = block["transactions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(lower)
-        .collect();
-    assert!(
-        txs.contains(&transfer_tx),
-        "block {to_block} does not list {transfer_tx}: {txs:?}"
-    );
+    let txs: Vec<String> = block["transactions"].as_array().unwrap().iter().map(lower).collect();
+    assert!(txs.contains(&transfer_tx), "block {to_block} does not list {transfer_tx}: {txs:?}");
     let latest = cast_json(&node, &["block", "latest", "--json"]);
     assert!(hex_u64(&latest["number"]) >= hex_u64(&receipt["blockNumber"]));
-    let parent = cast_json(
-        &node,
-        &[
-            "block",
-            &(hex_u64(&latest["number"]) - 1).to_string(),
-            "--json",
-        ],
-    );
-    assert_eq!(
-        latest["parentHash"], parent["hash"],
-        "latest block does not extend its parent"
-    );
+    let parent =
+        cast_json(&node, &["block", &(hex_u64(&latest["number"]) - 1).to_string(), "--json"]);
+    assert_eq!(latest["parentHash"], parent["hash"], "latest block does not extend its parent");
     assert!(hex_u64(&latest["timestamp"]) >= hex_u64(&block["timestamp"]));
 }

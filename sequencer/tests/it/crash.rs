@@ -107,10 +107,7 @@ fn observe(rpc: &Rpc, from: u64, upto: u64, seen: &mut Observed) {
             continue;
         }
         let Some(block) = rpc.block(n) else { return };
-        for tx in block["transactions"]
-            .as_array()
-            .expect("transactions array")
-        {
+        for tx in block["transactions"].as_array().expect("transactions array") {
             let hash = tx.as_str().expect("tx hash").to_owned();
             let receipt = rpc
                 .receipt(&hash)
@@ -128,10 +125,7 @@ fn observe(rpc: &Rpc, from: u64, upto: u64, seen: &mut Observed) {
 fn fee_paid(receipt: &Value) -> u128 {
     let gas = hex_u128(&receipt["gasUsed"]) * hex_u128(&receipt["effectiveGasPrice"]);
     // An OP-stack receipt also reports the L1 data fee charged to the sender.
-    let l1 = receipt
-        .get("l1Fee")
-        .filter(|v| !v.is_null())
-        .map_or(0, hex_u128);
+    let l1 = receipt.get("l1Fee").filter(|v| !v.is_null()).map_or(0, hex_u128);
     gas + l1
 }
 
@@ -152,15 +146,7 @@ fn load_then_kill(
         .iter()
         .map(|&i| {
             let first_nonce = rpc.nonce(&dev_signer(i).address().to_string(), "pending");
-            spawn_sender(
-                rpc.clone(),
-                round,
-                i,
-                first_nonce,
-                fees,
-                stop.clone(),
-                sent.clone(),
-            )
+            spawn_sender(rpc.clone(), round, i, first_nonce, fees, stop.clone(), sent.clone())
         })
         .collect();
 
@@ -170,8 +156,7 @@ fn load_then_kill(
         if handles.iter().any(|h| h.is_finished()) {
             stop.store(true, Ordering::Relaxed);
             for h in handles {
-                h.join()
-                    .expect("a sender failed before the kill (see its panic above)");
+                h.join().expect("a sender failed before the kill (see its panic above)");
             }
             panic!("round {round}: a sender stopped before the kill");
         }
@@ -226,13 +211,8 @@ fn verify_after_restart(
         "round {round}: node resumed at {head_after}, below the head {head_before} it had reported"
     );
     for (n, block) in &seen.blocks {
-        let now = rpc
-            .block(*n)
-            .unwrap_or_else(|| panic!("block {n} is gone after the restart"));
-        assert_eq!(
-            now, *block,
-            "round {round}: block {n} changed across the crash"
-        );
+        let now = rpc.block(*n).unwrap_or_else(|| panic!("block {n} is gone after the restart"));
+        assert_eq!(now, *block, "round {round}: block {n} changed across the crash");
     }
     for n in head_before + 1..=head_after {
         let (parent, child) = (rpc.block(n - 1).unwrap(), rpc.block(n).unwrap());
@@ -249,10 +229,7 @@ fn verify_after_restart(
         let now = rpc.receipt(hash).unwrap_or_else(|| {
             panic!("round {round}: receipt of {hash} is gone after the restart")
         });
-        assert_eq!(
-            now, *receipt,
-            "round {round}: receipt of {hash} changed across the crash"
-        );
+        assert_eq!(now, *receipt, "round {round}: receipt of {hash} changed across the crash");
     }
 
     // 3. Balances and nonces agree with the receipts that exist now. Wait until the pool is
@@ -284,11 +261,7 @@ fn verify_after_restart(
                 mined_per_sender.entry(s.sender).or_default().push((s, r));
             }
             None => {
-                assert!(
-                    !seen.receipts.contains_key(&s.hash),
-                    "receipt of {} vanished",
-                    s.hash
-                );
+                assert!(!seen.receipts.contains_key(&s.hash), "receipt of {} vanished", s.hash);
                 assert_eq!(balance, 0, "recipient of unmined {} has a balance", s.hash);
             }
         }
@@ -299,19 +272,14 @@ fn verify_after_restart(
         let mut nonces: Vec<u64> = mined.iter().map(|(s, _)| s.nonce).collect();
         nonces.sort_unstable();
         let expected: Vec<u64> = (0..nonces.len() as u64).collect();
-        assert_eq!(
-            nonces, expected,
-            "dev account {i}: mined nonces are not 0..n"
-        );
+        assert_eq!(nonces, expected, "dev account {i}: mined nonces are not 0..n");
         assert_eq!(
             rpc.nonce(&addr.to_string(), "latest"),
             nonces.len() as u64,
             "dev account {i}: nonce"
         );
-        let spent: u128 = mined
-            .iter()
-            .map(|(s, r)| u128::try_from(s.value).unwrap() + fee_paid(r))
-            .sum();
+        let spent: u128 =
+            mined.iter().map(|(s, r)| u128::try_from(s.value).unwrap() + fee_paid(r)).sum();
         assert_eq!(
             rpc.balance(&addr.to_string()),
             initial[&addr] - spent,
@@ -329,10 +297,7 @@ fn crash_kill9_under_load_loses_nothing_reported() {
     let initial: HashMap<Address, u128> = SENDERS
         .iter()
         .map(|&i| {
-            (
-                dev_signer(i).address(),
-                node.rpc().balance(&dev_signer(i).address().to_string()),
-            )
+            (dev_signer(i).address(), node.rpc().balance(&dev_signer(i).address().to_string()))
         })
         .collect();
 

@@ -59,10 +59,7 @@ pub(crate) struct TestNode {
 impl TestNode {
     /// Starts a node of the kind chosen by `TREX_IT_NODE` and waits until it is healthy.
     pub(crate) fn start() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("trex-it-")
-            .tempdir()
-            .expect("create temp dir");
+        let dir = tempfile::Builder::new().prefix("trex-it-").tempdir().expect("create temp dir");
         let log = dir.path().join("node.log");
         let mut node = Self {
             kind: NodeKind::from_env(),
@@ -170,19 +167,8 @@ impl TestNode {
             NodeKind::Anvil => {
                 let mut cmd = tools::tool("anvil");
                 cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()])
-                    .args([
-                        "--chain-id",
-                        &DEVNET_CHAIN_ID.to_string(),
-                        "--block-time",
-                        "0.2",
-                    ])
-                    .args([
-                        "--gas-limit",
-                        "30000000",
-                        "--state-interval",
-                        "1",
-                        "--state",
-                    ])
+                    .args(["--chain-id", &DEVNET_CHAIN_ID.to_string(), "--block-time", "0.2"])
+                    .args(["--gas-limit", "30000000", "--state-interval", "1", "--state"])
                     .arg(datadir.join("anvil-state.json"));
                 cmd
             }
@@ -193,11 +179,7 @@ impl TestNode {
         let rpc = self.rpc();
         let deadline = Instant::now() + STARTUP_TIMEOUT;
         loop {
-            if let Some(status) = self
-                .child
-                .as_mut()
-                .and_then(|c| c.try_wait().ok().flatten())
-            {
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
                 return Err(format!("the process exited with {status}"));
             }
             match rpc.call("eth_chainId", json!([])) {
@@ -206,9 +188,7 @@ impl TestNode {
                     return if id == DEVNET_CHAIN_ID {
                         Ok(())
                     } else {
-                        Err(format!(
-                            "eth_chainId answered {id}, expected {DEVNET_CHAIN_ID}"
-                        ))
+                        Err(format!("eth_chainId answered {id}, expected {DEVNET_CHAIN_ID}"))
                     };
                 }
                 Err(e) if Instant::now() >= deadline => {
@@ -232,10 +212,7 @@ impl Drop for TestNode {
                 tail(&self.log, 60)
             );
             if let Some(dir) = self.dir.take() {
-                eprintln!(
-                    "kept the node's directory for inspection: {}",
-                    dir.keep().display()
-                );
+                eprintln!("kept the node's directory for inspection: {}", dir.keep().display());
             }
         }
     }

@@ -94,11 +94,7 @@ impl Rpc {
         if let Some(err) = resp.get("error") {
             return Err(RpcError {
                 code: err.get("code").and_then(Value::as_i64),
-                message: err
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
+                message: err.get("message").and_then(Value::as_str).unwrap_or_default().to_owned(),
                 data: err.get("data").cloned(),
             });
         }
@@ -112,8 +108,7 @@ impl Rpc {
     /// Like [`Rpc::call`], panicking with the method name on error.
     pub(crate) fn ok(&self, method: &str, params: Value) -> Value {
         let shown = params.to_string();
-        self.call(method, params)
-            .unwrap_or_else(|e| panic!("{method}({shown}) failed: {e}"))
+        self.call(method, params).unwrap_or_else(|e| panic!("{method}({shown}) failed: {e}"))
     }
 
     /// `eth_blockNumber` as a number.
@@ -133,10 +128,7 @@ impl Rpc {
 
     /// `eth_getBlockByNumber` without transaction bodies; `None` if the node has no such block.
     pub(crate) fn block(&self, number: u64) -> Option<Value> {
-        let b = self.ok(
-            "eth_getBlockByNumber",
-            json!([format!("{number:#x}"), false]),
-        );
+        let b = self.ok("eth_getBlockByNumber", json!([format!("{number:#x}"), false]));
         (!b.is_null()).then_some(b)
     }
 
@@ -164,17 +156,13 @@ impl Rpc {
 
 /// Parses a `0x`-prefixed hex quantity.
 pub(crate) fn hex_u64(v: &Value) -> u64 {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("expected a hex quantity, got {v}"));
+    let s = v.as_str().unwrap_or_else(|| panic!("expected a hex quantity, got {v}"));
     u64::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
 /// Parses a `0x`-prefixed hex quantity.
 pub(crate) fn hex_u128(v: &Value) -> u128 {
-    let s = v
-        .as_str()
-        .unwrap_or_else(|| panic!("expected a hex quantity, got {v}"));
+    let s = v.as_str().unwrap_or_else(|| panic!("expected a hex quantity, got {v}"));
     u128::from_str_radix(s.trim_start_matches("0x"), 16).unwrap_or_else(|e| panic!("{s}: {e}"))
 }
 
@@ -196,20 +184,15 @@ fn post(addr: SocketAddr, body: &[u8]) -> io::Result<HttpResponse> {
     if raw.is_empty() {
         write_result?;
         read_result?;
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            "empty response",
-        ));
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "empty response"));
     }
     parse_response(&raw)
 }
 
 fn parse_response(raw: &[u8]) -> io::Result<HttpResponse> {
     let bad = |m: &str| io::Error::new(io::ErrorKind::InvalidData, m.to_owned());
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| bad("no header end"))?;
+    let split =
+        raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| bad("no header end"))?;
     let head = std::str::from_utf8(&raw[..split]).map_err(|_| bad("non-UTF-8 headers"))?;
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -222,11 +205,8 @@ fn parse_response(raw: &[u8]) -> io::Result<HttpResponse> {
         l.starts_with("transfer-encoding:") && l.contains("chunked")
     });
     let body = &raw[split + 4..];
-    let body = if chunked {
-        dechunk(body).ok_or_else(|| bad("bad chunked body"))?
-    } else {
-        body.to_vec()
-    };
+    let body =
+        if chunked { dechunk(body).ok_or_else(|| bad("bad chunked body"))? } else { body.to_vec() };
     Ok(HttpResponse { status, body })
 }
 

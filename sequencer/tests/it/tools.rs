@@ -14,10 +14,7 @@ use std::{
 
 /// The workspace root (the parent of `sequencer/`).
 pub(crate) fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("sequencer/ has a parent")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("sequencer/ has a parent").to_path_buf()
 }
 
 /// The Foundry project.
@@ -48,10 +45,7 @@ pub(crate) fn system(name: &str) -> Command {
     let found = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
         .unwrap_or(false);
-    assert!(
-        found,
-        "`{name}` is not on PATH: install Node.js 20+ (it comes with npm)"
-    );
+    assert!(found, "`{name}` is not on PATH: install Node.js 20+ (it comes with npm)");
     Command::new(name)
 }
 
@@ -150,10 +144,7 @@ pub(crate) fn describe(cmd: &Command) -> String {
 
 fn shell_quote(a: &OsStr) -> String {
     let a = a.to_string_lossy();
-    if !a.is_empty()
-        && a.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
-    {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c)) {
         a.into_owned()
     } else {
         format!("'{}'", a.replace('\'', r"'\''"))
@@ -171,8 +162,7 @@ impl RepoLock {
     pub(crate) fn acquire(name: &str) -> Self {
         let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("trex-it-{name}.lock"));
         let file = File::create(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
-        file.lock()
-            .unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
+        file.lock().unwrap_or_else(|e| panic!("lock {}: {e}", path.display()));
         Self { _file: file }
     }
 }
@@ -180,16 +170,9 @@ impl RepoLock {
 /// Compiles the Foundry project once (forge skips unchanged sources), under the repo lock.
 pub(crate) fn forge_build() {
     let _lock = RepoLock::acquire("contracts");
-    run(
-        tool("forge").arg("build").current_dir(contracts_dir()),
-        Duration::from_secs(600),
-    );
+    run(tool("forge").arg("build").current_dir(contracts_dir()), Duration::from_secs(600));
     let artifact = devtoken_artifact();
-    assert!(
-        artifact.is_file(),
-        "forge build did not produce {}",
-        artifact.display()
-    );
+    assert!(artifact.is_file(), "forge build did not produce {}", artifact.display());
 }
 
 /// The forge artifact of the OpenZeppelin `DevToken` example.

@@ -34,10 +34,7 @@ impl Fees {
     pub(crate) fn from_node(rpc: &Rpc) -> Self {
         let gas_price = hex_u128(&rpc.ok("eth_gasPrice", json!([])));
         let tip = 1_000_000_000;
-        Self {
-            max_fee_per_gas: gas_price * 2 + tip,
-            max_priority_fee_per_gas: tip,
-        }
+        Self { max_fee_per_gas: gas_price * 2 + tip, max_priority_fee_per_gas: tip }
     }
 }
 
@@ -63,9 +60,7 @@ pub(crate) fn transfer(
 
 /// Signs `tx` and returns the EIP-2718 bytes for `eth_sendRawTransaction` and the tx hash.
 pub(crate) fn sign(signer: &PrivateKeySigner, tx: TxEip1559) -> (Bytes, B256) {
-    let sig = signer
-        .sign_hash_sync(&tx.signature_hash())
-        .expect("sign transaction");
+    let sig = signer.sign_hash_sync(&tx.signature_hash()).expect("sign transaction");
     let envelope = TxEnvelope::from(tx.into_signed(sig));
     (envelope.encoded_2718().into(), *envelope.tx_hash())
 }

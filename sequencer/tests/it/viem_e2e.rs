@@ -20,8 +20,7 @@ fn npm_ci_once() {
         return;
     }
     let mut cmd = tools::system("npm");
-    cmd.current_dir(&dir)
-        .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]);
+    cmd.current_dir(&dir).args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]);
     run(&mut cmd, Duration::from_secs(600));
 }
 
@@ -52,22 +51,14 @@ fn net_viem_deploy_transfer_logs_and_ws_blocks() {
     assert_eq!(summary["ok"], true);
     let rpc = node.rpc();
     for key in ["deployTx", "transferTx", "ethTx"] {
-        let hash = summary[key]
-            .as_str()
-            .unwrap_or_else(|| panic!("summary has no {key}: {summary}"));
-        let receipt = rpc
-            .receipt(hash)
-            .unwrap_or_else(|| panic!("node has no receipt for {key} {hash}"));
+        let hash =
+            summary[key].as_str().unwrap_or_else(|| panic!("summary has no {key}: {summary}"));
+        let receipt =
+            rpc.receipt(hash).unwrap_or_else(|| panic!("node has no receipt for {key} {hash}"));
         assert_eq!(receipt["status"], "0x1", "{key}");
     }
     let token = summary["token"].as_str().expect("token");
     let code = rpc.ok("eth_getCode", serde_json::json!([token, "latest"]));
-    assert!(
-        code.as_str().is_some_and(|c| c.len() > 2),
-        "no code at {token}"
-    );
-    assert!(
-        summary["wsBlocks"].as_array().is_some_and(|b| b.len() >= 3),
-        "{summary}"
-    );
+    assert!(code.as_str().is_some_and(|c| c.len() > 2), "no code at {token}");
+    assert!(summary["wsBlocks"].as_array().is_some_and(|b| b.len() >= 3), "{summary}");
 }
