@@ -168,6 +168,7 @@ impl BlockBuilder {
         let mut db = State::builder().with_database_ref(&state).with_bundle_update().build();
         let mut included = Vec::new();
         let mut rejected = Vec::new();
+        let started = std::time::Instant::now();
         let (receipts, gas_used) = {
             let evm = self.factory.evm_factory().create_evm(&mut db, evm_env);
             let ctx = OpBlockExecutionCtx {
@@ -200,6 +201,7 @@ impl BlockBuilder {
             let (_evm, result) = executor.finish().map_err(execution_error)?;
             (result.receipts, result.gas_used)
         };
+        let executed = started.elapsed();
         db.merge_transitions(BundleRetention::PlainState);
         let bundle = db.take_bundle();
         let reader = state.reader();
@@ -248,6 +250,13 @@ impl BlockBuilder {
             slot_number: None,
         };
         let hash = header.hash_slow();
+        tracing::debug!(
+            number = header.number,
+            txs = included.len(),
+            execute_ms = executed.as_millis() as u64,
+            roots_ms = (started.elapsed() - executed).as_millis() as u64,
+            "built block"
+        );
         Ok(BuiltBlock {
             block: StoredBlock { header, hash, transactions: included, receipts },
             changes,

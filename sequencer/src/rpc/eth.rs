@@ -32,6 +32,23 @@ pub(crate) const MAX_LOG_RANGE: u64 = 10_000;
 pub(crate) const SUGGESTED_PRIORITY_FEE: u64 = 1_000_000;
 
 impl RpcContext {
+    /// The block holding a mined transaction, and the transaction's index in it.
+    pub(crate) fn mined_transaction(
+        &self,
+        hash: &B256,
+    ) -> RpcResult<Option<(crate::storage::StoredBlock, usize)>> {
+        let reader = self.reader()?;
+        let Some((number, index)) = reader.transaction_location(hash).map_err(internal_error)?
+        else {
+            return Ok(None);
+        };
+        let block = reader
+            .block(number)
+            .map_err(internal_error)?
+            .ok_or_else(|| internal_error(format!("indexed block {number} missing")))?;
+        Ok(Some((block, index)))
+    }
+
     fn state_at(&self, block: Option<BlockId>) -> RpcResult<StateAt> {
         let reader = self.reader()?;
         let number = self.resolve_id(&reader, block.unwrap_or_default())?;
@@ -119,12 +136,7 @@ impl EthApiServer for RpcContext {
     }
 
     fn transaction_by_hash(&self, hash: B256) -> RpcResult<Option<Transaction>> {
-        let reader = self.reader()?;
-        if let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)? {
-            let block = reader
-                .block(number)
-                .map_err(internal_error)?
-                .ok_or_else(|| internal_error("indexed block missing"))?;
+        if let Some((block, index)) = self.mined_transaction(&hash)? {
             return Ok(Some(rpc_transaction(&block, index)));
         }
         Ok(self
@@ -159,16 +171,7 @@ impl EthApiServer for RpcContext {
     }
 
     fn transaction_receipt(&self, hash: B256) -> RpcResult<Option<OpTransactionReceipt>> {
-        let reader = self.reader()?;
-        let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)?
-        else {
-            return Ok(None);
-        };
-        let block = reader
-            .block(number)
-            .map_err(internal_error)?
-            .ok_or_else(|| internal_error("indexed block missing"))?;
-        Ok(Some(rpc_receipt(&block, index)))
+        Ok(self.mined_transaction(&hash)?.map(|(block, index)| rpc_receipt(&block, index)))
     }
 
     fn block_receipts(&self, block: BlockId) -> RpcResult<Option<Vec<OpTransactionReceipt>>> {

@@ -152,16 +152,7 @@ impl EthFilter {
         if let Some(pooled) = self.ctx.node.pool.get(&hash) {
             return Ok(Some(rpc_pending_transaction(pooled.tx().clone())));
         }
-        let reader = self.ctx.reader()?;
-        let Some((number, index)) = reader.transaction_location(&hash).map_err(internal_error)?
-        else {
-            return Ok(None);
-        };
-        let block = reader
-            .block(number)
-            .map_err(internal_error)?
-            .ok_or_else(|| internal_error(format!("indexed block {number} missing")))?;
-        Ok(Some(rpc_transaction(&block, index)))
+        Ok(self.ctx.mined_transaction(&hash)?.map(|(block, index)| rpc_transaction(&block, index)))
     }
 }
 
