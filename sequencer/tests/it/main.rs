@@ -17,4 +17,5 @@ mod tx;
 mod bad_input;
 mod cast_flow;
 mod crash;
+mod verify;
 mod viem_e2e;
