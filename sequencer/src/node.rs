@@ -10,6 +10,7 @@ use crate::{
 use alloy_consensus::Header;
 use alloy_primitives::{Address, B256, address, keccak256};
 use std::{
+    collections::HashSet,
     path::PathBuf,
     sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
@@ -88,22 +89,46 @@ impl Node {
         self.builder.next_base_fee(head, next_timestamp(head))
     }
 
-    /// Builds, executes and durably commits one block from the pool's best transactions, then
+    /// Builds, executes and durably commits one block from the transactions pooled now, then
     /// updates the pool and notifies subscribers. Blocking: call from a blocking thread.
     pub fn produce_block(&self) -> Result<Arc<StoredBlock>, NodeError> {
+        self.produce_block_until(None)
+    }
+
+    /// Like [`Self::produce_block`], but with a `deadline` the block stays open until then: it
+    /// executes transactions as they arrive in the pool, and is sealed and committed at the
+    /// deadline. Execution thus overlaps the slot, and only the roots and the commit remain
+    /// after it.
+    pub fn produce_block_until(
+        &self,
+        deadline: Option<Instant>,
+    ) -> Result<Arc<StoredBlock>, NodeError> {
         let started = Instant::now();
+        // Subscribe before the first snapshot so no transaction announced in between is missed.
+        let announcements = self.pool.subscribe_pending_transactions();
         let reader = self.store.reader()?;
         let head = reader.head_number()?;
         let parent = reader.header(head)?.ok_or_else(|| NodeError::Execution("no head".into()))?;
         let parent_hash = reader.block_hash(head)?.unwrap_or_else(|| parent.hash_slow());
+        let sealed_at = deadline.map_or_else(SystemTime::now, |deadline| {
+            SystemTime::now() + deadline.saturating_duration_since(Instant::now())
+        });
         let attributes = BlockAttributes {
-            timestamp: next_timestamp(&parent),
+            timestamp: timestamp_at(sealed_at).max(parent.timestamp),
             gas_limit: self.producer.gas_limit,
             fee_recipient: self.producer.fee_recipient,
             prev_randao: keccak256(parent_hash),
         };
         let base_fee = self.builder.next_base_fee(&parent, attributes.timestamp);
-        let mut source = PoolSource(self.pool.best_transactions(base_fee));
+        let mut source = PoolSource {
+            pool: &self.pool,
+            base_fee,
+            deadline,
+            current: self.pool.best_transactions(base_fee),
+            announcements,
+            offered: HashSet::new(),
+            invalid: HashSet::new(),
+        };
         let built = self.builder.build(reader, &parent, parent_hash, &attributes, &mut source)?;
         self.store.commit_block(&built.block, &built.changes)?;
 
@@ -150,38 +175,171 @@ impl Node {
     /// Produces a block every `block_time` until `cancel` fires. A failure to build or commit is
     /// fatal: it stops the node rather than serve a chain it could not extend.
     pub async fn run_producer(self: Arc<Self>, cancel: CancellationToken) -> Result<(), NodeError> {
-        let mut ticker = tokio::time::interval(self.producer.block_time);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        ticker.tick().await;
-        loop {
-            tokio::select! {
-                () = cancel.cancelled() => return Ok(()),
-                _ = ticker.tick() => {}
-            }
+        let block_time = self.producer.block_time;
+        let mut deadline = Instant::now() + block_time;
+        while !cancel.is_cancelled() {
             let node = self.clone();
-            tokio::task::spawn_blocking(move || node.produce_block())
+            tokio::task::spawn_blocking(move || node.produce_block_until(Some(deadline)))
                 .await
                 .map_err(|err| NodeError::Execution(format!("block producer panicked: {err}")))??;
             self.pool.remove_expired(Instant::now());
+            // Keep the cadence; if sealing ran past a whole slot, start the next one from now.
+            deadline += block_time;
+            let now = Instant::now();
+            if deadline <= now {
+                deadline = now + block_time;
+            }
         }
+        Ok(())
     }
 }
 
 /// Timestamps follow the wall clock, never going backwards; with sub-second block times several
 /// blocks share a second, as on other fast-block devnets.
 fn next_timestamp(parent: &Header) -> u64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    now.max(parent.timestamp)
+    timestamp_at(SystemTime::now()).max(parent.timestamp)
 }
 
-struct PoolSource(BestTransactions);
+fn timestamp_at(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
 
-impl TransactionSource for PoolSource {
+/// How often an open block checks the pool for new transactions while it has none to execute.
+const POOL_POLL_INTERVAL: Duration = Duration::from_millis(2);
+
+/// Offers the pool's best transactions to the block builder. Without a deadline it offers one
+/// snapshot of the pool; with one it keeps offering transactions as they arrive until then.
+struct PoolSource<'a> {
+    pool: &'a TxPool,
+    base_fee: u64,
+    deadline: Option<Instant>,
+    current: BestTransactions,
+    announcements: broadcast::Receiver<B256>,
+    /// Offered in this block already (they stay pooled until the block is committed).
+    offered: HashSet<B256>,
+    /// Senders whose next transaction could not be included in this block.
+    invalid: HashSet<Address>,
+}
+
+impl PoolSource<'_> {
+    /// Waits until the pool announces new pending transactions (`true`) or the deadline passes.
+    fn wait_for_transactions(&mut self, deadline: Instant) -> bool {
+        loop {
+            let mut announced = false;
+            loop {
+                match self.announcements.try_recv() {
+                    Ok(_) | Err(broadcast::error::TryRecvError::Lagged(_)) => announced = true,
+                    Err(broadcast::error::TryRecvError::Empty) => break,
+                    Err(broadcast::error::TryRecvError::Closed) => return false,
+                }
+            }
+            if announced {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            std::thread::sleep(POOL_POLL_INTERVAL.min(deadline - now));
+        }
+    }
+}
+
+impl TransactionSource for PoolSource<'_> {
     fn next_candidate(&mut self) -> Option<CandidateTx> {
-        self.0.next().map(|tx| CandidateTx { tx: tx.tx().clone(), encoded: tx.encoded().clone() })
+        loop {
+            // The block is sealed at its deadline, however much the pool still holds.
+            if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return None;
+            }
+            for tx in self.current.by_ref() {
+                if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                    return None;
+                }
+                if !self.invalid.contains(&tx.sender()) && self.offered.insert(tx.hash()) {
+                    return Some(CandidateTx {
+                        tx: tx.tx().clone(),
+                        encoded: tx.encoded().clone(),
+                    });
+                }
+            }
+            let deadline = self.deadline?;
+            if !self.wait_for_transactions(deadline) {
+                return None;
+            }
+            self.current = self.pool.best_transactions(self.base_fee);
+        }
     }
 
     fn mark_invalid(&mut self, sender: Address) {
-        self.0.mark_invalid(sender);
+        self.invalid.insert(sender);
+        self.current.mark_invalid(sender);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::validate_raw_transaction;
+    use alloy_consensus::{SignableTransaction, TxEip1559};
+    use alloy_eips::Encodable2718;
+    use alloy_primitives::{TxKind, U256};
+    use alloy_signer::SignerSync;
+    use alloy_signer_local::PrivateKeySigner;
+
+    const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+    fn submit(node: &Node, signer: &PrivateKeySigner, nonce: u64) {
+        let tx = TxEip1559 {
+            chain_id: node.chain.chain_id(),
+            nonce,
+            gas_limit: 21_000,
+            max_fee_per_gas: 10_000_000_000,
+            max_priority_fee_per_gas: 1_000_000,
+            to: TxKind::Call(Address::repeat_byte(9)),
+            value: U256::from(1u64),
+            ..Default::default()
+        };
+        let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        let raw =
+            op_alloy_consensus::OpTxEnvelope::Eip1559(tx.into_signed(signature)).encoded_2718();
+        let reader = node.store.reader().unwrap();
+        let head = reader.header(reader.head_number().unwrap()).unwrap().unwrap();
+        let valid = validate_raw_transaction(&raw, &node.validation_rules(&head)).unwrap();
+        let account = StateAt::latest(reader).account(signer.address()).unwrap().unwrap();
+        let state = AccountState { nonce: account.nonce, balance: account.balance };
+        node.pool.add(valid, state, node.next_base_fee(&head)).unwrap();
+    }
+
+    #[test]
+    fn an_open_block_takes_transactions_arriving_before_its_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let producer = ProducerConfig {
+            block_time: Duration::from_secs(1),
+            gas_limit: 30_000_000,
+            fee_recipient: SEQUENCER_FEE_VAULT,
+        };
+        let node =
+            Node::open(ChainSpec::devnet(), dir.path().into(), producer, PoolConfig::default())
+                .unwrap();
+        let signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
+        submit(&node, &signer, 0);
+        let deadline = Instant::now() + Duration::from_millis(600);
+        let block = std::thread::scope(|scope| {
+            let open = scope.spawn(|| node.produce_block_until(Some(deadline)).unwrap());
+            // Arrives while the block is open, after its first transaction was executed.
+            std::thread::sleep(Duration::from_millis(200));
+            submit(&node, &signer, 1);
+            submit(&node, &signer, 2);
+            open.join().unwrap()
+        });
+        assert!(Instant::now() >= deadline, "sealed at the deadline, not before");
+        assert_eq!(block.transactions.len(), 3);
+        assert!(node.pool.is_empty(), "mined transactions leave the pool");
+
+        // Without a deadline, only what is pooled now goes in.
+        submit(&node, &signer, 3);
+        let block = node.produce_block().unwrap();
+        assert_eq!(block.transactions.len(), 1);
     }
 }
