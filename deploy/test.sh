@@ -4,7 +4,8 @@
 #   1. deploy/install-tools.sh          forge/anvil/cast/solc into .tools/bin, OpenZeppelin
 #   2. cargo-nextest                     installed with cargo only if absent
 #   3. PostgreSQL at 127.0.0.1:5432      checked; installed and started with apt if it does not answer
-#   4. forge test                        the Solidity tests in contracts/
+#   4. forge test                        the Solidity tests in contracts/, then the solc wrapper's
+#                                        node tests and the bindings drift check
 #   5. cargo nextest run --workspace     every Rust test, including the sequencer's integration
 #                                        tests (forge/cast/viem against a real trex-sequencer)
 #
@@ -65,6 +66,16 @@ fi
 step "forge test (contracts/)"
 if ! (cd "$ROOT/contracts" && forge test); then
   FAILED+=("forge test")
+fi
+
+# --- 4b. solc wrapper and bindings ---------------------------------------------------------------
+step "solc wrapper tests (node --test deploy/tools/)"
+if ! node --test "$ROOT/deploy/tools/"; then
+  FAILED+=("node --test deploy/tools/")
+fi
+step "committed contract bindings match a fresh forge build (deploy/check-bindings.sh)"
+if ! "$ROOT/deploy/check-bindings.sh"; then
+  FAILED+=("deploy/check-bindings.sh")
 fi
 
 # --- 5. Rust tests ----------------------------------------------------------------------------------
