@@ -216,3 +216,58 @@ where
         self.inner.notification(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rpc::pubsub::test_node::TestNode;
+    use serde_json::json;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    async fn scrape(addr: SocketAddr) -> String {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        response
+    }
+
+    #[tokio::test]
+    async fn serves_block_pool_and_rpc_metrics() {
+        let node = TestNode::start().await;
+        let mut client = node.client().await;
+        client.call("eth_chainId", json!([])).await;
+        let unknown = client.request("eth_noSuchMethod", json!([])).await.unwrap_err();
+        assert_eq!(unknown["code"], -32601);
+        node.produce_block().await;
+
+        let addr = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+        let metrics = Arc::new(node.node.metrics.clone());
+        let cancel = CancellationToken::new();
+        let server = tokio::spawn(metrics.serve(addr, cancel.clone()));
+        let body = loop {
+            if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                break scrape(addr).await;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        cancel.cancel();
+        server.await.unwrap().unwrap();
+
+        for line in [
+            "trex_blocks_total 1",
+            "trex_head_block 1",
+            "trex_txpool_pending 0",
+            "trex_rpc_request_seconds_count{method=\"eth_chainId\"} 1",
+            "trex_rpc_request_seconds_count{method=\"other\"} 1",
+        ] {
+            assert!(body.lines().any(|l| l == line), "missing `{line}` in:\n{body}");
+        }
+        assert!(body.contains("trex_gas_per_second"));
+        assert!(body.contains("trex_block_build_seconds_bucket"));
+    }
+}
