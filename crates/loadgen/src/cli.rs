@@ -55,11 +55,7 @@ struct LoadArgs {
     /// Most transactions of one sender in a node's pool at once: setup sends the funder's
     /// transactions in waves of this size, and txs / accounts must not exceed it. Keep it at or
     /// below the node's per-sender pool cap (64 for trex-sequencer by default).
-    #[arg(
-        long,
-        env = "TREX_LOADGEN_MAX_IN_FLIGHT_PER_SENDER",
-        default_value_t = 64
-    )]
+    #[arg(long, env = "TREX_LOADGEN_MAX_IN_FLIGHT_PER_SENDER", default_value_t = 64)]
     max_in_flight_per_sender: usize,
     /// Fee cap as a multiple of the node's eth_gasPrice.
     #[arg(long, env = "TREX_LOADGEN_FEE_MULTIPLIER", default_value_t = 3)]
@@ -105,11 +101,7 @@ impl LoadArgs {
 #[derive(Debug, Args)]
 struct RunArgs {
     /// JSON-RPC HTTP endpoint.
-    #[arg(
-        long,
-        env = "TREX_LOADGEN_RPC",
-        default_value = "http://127.0.0.1:9545"
-    )]
+    #[arg(long, env = "TREX_LOADGEN_RPC", default_value = "http://127.0.0.1:9545")]
     rpc: String,
     /// What to send: `eth` (value transfers) or `erc20` (DevToken transfers).
     #[arg(long, env = "TREX_LOADGEN_SCENARIO", default_value = "eth")]
@@ -150,6 +142,10 @@ struct CompareArgs {
     /// `<!-- trex-loadgen:NAME:begin -->` and `<!-- trex-loadgen:NAME:end -->`).
     #[arg(long, env = "TREX_LOADGEN_DOCS_SECTION", default_value = "burst")]
     docs_section: String,
+    /// Keep the nodes' logs in this directory (`anvil.log`, `t-rex.log`) instead of deleting
+    /// them with the nodes.
+    #[arg(long, env = "TREX_LOADGEN_NODE_LOG_DIR")]
+    node_log_dir: Option<PathBuf>,
     /// Do not write the results into the docs file.
     #[arg(long)]
     no_docs: bool,
@@ -182,6 +178,7 @@ impl Cli {
                     scenarios: args.scenarios,
                     load: args.load.into_config(String::new(), Scenario::Eth),
                     command_line,
+                    node_log_dir: args.node_log_dir,
                 };
                 let report = run_compare(&config, |node, report| {
                     println!("[{node}] {report}\n");
@@ -216,14 +213,8 @@ pub(crate) fn shell_command(args: impl IntoIterator<Item = String>) -> String {
                 arg
             };
             let plain = !arg.is_empty()
-                && arg
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c));
-            if plain {
-                arg
-            } else {
-                format!("'{}'", arg.replace('\'', r"'\''"))
-            }
+                && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@+".contains(c));
+            if plain { arg } else { format!("'{}'", arg.replace('\'', r"'\''")) }
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -236,9 +227,7 @@ mod tests {
     #[test]
     fn run_defaults_match_the_issue() {
         let cli = Cli::try_parse_from(["trex-loadgen", "run", "--scenario", "erc20"]).unwrap();
-        let Command::Run(args) = cli.command else {
-            panic!("expected run")
-        };
+        let Command::Run(args) = cli.command else { panic!("expected run") };
         assert_eq!(args.scenario, Scenario::Erc20);
         assert_eq!(args.rpc, "http://127.0.0.1:9545");
         assert_eq!(args.load.txs, 20_000);
@@ -268,9 +257,7 @@ mod tests {
             "10",
         ])
         .unwrap();
-        let Command::Compare(args) = cli.command else {
-            panic!("expected compare")
-        };
+        let Command::Compare(args) = cli.command else { panic!("expected compare") };
         assert_eq!(args.anvil_bin, PathBuf::from("/x/anvil"));
         assert_eq!(args.trex_bin, Some(PathBuf::from("/x/trex-sequencer")));
         assert_eq!(args.scenarios, vec![Scenario::Erc20]);
@@ -286,13 +273,7 @@ mod tests {
 
     #[test]
     fn shell_command_quotes_what_needs_it() {
-        let args = [
-            "/long/path/trex-loadgen",
-            "compare",
-            "--mnemonic",
-            "a b",
-            "it's",
-        ];
+        let args = ["/long/path/trex-loadgen", "compare", "--mnemonic", "a b", "it's"];
         assert_eq!(
             shell_command(args.map(String::from)),
             r"trex-loadgen compare --mnemonic 'a b' 'it'\''s'"

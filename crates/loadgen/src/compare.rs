@@ -18,10 +18,7 @@ use crate::{
 
 /// The comment lines that enclose the generated section `name` of the benchmarks document.
 pub fn section_markers(name: &str) -> (String, String) {
-    (
-        format!("<!-- trex-loadgen:{name}:begin -->"),
-        format!("<!-- trex-loadgen:{name}:end -->"),
-    )
+    (format!("<!-- trex-loadgen:{name}:begin -->"), format!("<!-- trex-loadgen:{name}:end -->"))
 }
 
 /// The issue's throughput goal: T-Rex includes at least this many times anvil's tx/s.
@@ -48,6 +45,8 @@ pub struct CompareConfig {
     pub load: LoadConfig,
     /// The command line, recorded in the report.
     pub command_line: String,
+    /// Directory to keep the nodes' logs in; they are deleted with the nodes when `None`.
+    pub node_log_dir: Option<PathBuf>,
 }
 
 /// All runs against one node.
@@ -134,12 +133,7 @@ pub async fn run_compare(
         Some(binary) => Some(measure_node(config, NodeKind::Trex, binary, &mut on_report).await?),
         None => None,
     };
-    let goals = goals(
-        &anvil,
-        trex.as_ref(),
-        config.block_time_secs,
-        config.load.rate,
-    );
+    let goals = goals(&anvil, trex.as_ref(), config.block_time_secs, config.load.rate);
     Ok(CompareReport {
         date,
         machine,
@@ -163,26 +157,19 @@ async fn measure_node(
         binary: binary.to_owned(),
         gas_limit: config.gas_limit,
         block_time_secs: config.block_time_secs,
+        log_dir: config.node_log_dir.clone(),
     })
     .await?;
     let mut reports = Vec::new();
     for &scenario in &config.scenarios {
-        let load = LoadConfig {
-            rpc_url: node.url().to_owned(),
-            scenario,
-            ..config.load.clone()
-        };
+        let load = LoadConfig { rpc_url: node.url().to_owned(), scenario, ..config.load.clone() };
         info!(node = %kind, %scenario, "measuring");
         let report = run_load(&load).await?;
         node.check_alive()?;
         on_report(kind, &report);
         reports.push(report);
     }
-    Ok(NodeResults {
-        kind,
-        binary: binary.to_owned(),
-        reports,
-    })
+    Ok(NodeResults { kind, binary: binary.to_owned(), reports })
 }
 
 fn goals(
@@ -193,9 +180,7 @@ fn goals(
 ) -> Vec<Goal> {
     let mut goals = Vec::new();
     let p99_limit = block_time_secs as f64 * 1e3 + GOAL_P99_SLACK_MS;
-    let measured_scenarios = Scenario::ALL
-        .into_iter()
-        .filter(|s| anvil.get(*s).is_some());
+    let measured_scenarios = Scenario::ALL.into_iter().filter(|s| anvil.get(*s).is_some());
     for scenario in measured_scenarios {
         let pair = (anvil.get(scenario), trex.and_then(|t| t.get(scenario)));
         let (status, measured) = match pair {
@@ -208,19 +193,13 @@ fn goals(
                 let ratio = t.included_tps / a.included_tps;
                 (
                     met(ratio >= GOAL_TPS_RATIO),
-                    format!(
-                        "{ratio:.2}× ({:.0} vs {:.0} tx/s)",
-                        t.included_tps, a.included_tps
-                    ),
+                    format!("{ratio:.2}× ({:.0} vs {:.0} tx/s)", t.included_tps, a.included_tps),
                 )
             }
             _ => (GoalStatus::NotMeasured, "—".to_owned()),
         };
         goals.push(Goal {
-            goal: format!(
-                "{}: included tx/s ≥ {GOAL_TPS_RATIO}× anvil's",
-                scenario.label()
-            ),
+            goal: format!("{}: included tx/s ≥ {GOAL_TPS_RATIO}× anvil's", scenario.label()),
             measured,
             status,
         });
@@ -261,6 +240,14 @@ fn goals(
                 t.mgas_per_s, t.inclusion_window_s
             ),
         ),
+        (Some(t), Some(rate)) if t.rejected > 0 || t.not_included > 0 => (
+            GoalStatus::NotMet,
+            format!(
+                "{:.1} Mgas/s, but it did not keep up with {rate:.0} tx/s: {} rejected, {} never \
+                 included",
+                t.mgas_per_s, t.rejected, t.not_included
+            ),
+        ),
         (Some(t), Some(rate)) => (
             met(t.mgas_per_s >= GOAL_ERC20_MGAS),
             format!(
@@ -279,11 +266,7 @@ fn goals(
 }
 
 const fn met(ok: bool) -> GoalStatus {
-    if ok {
-        GoalStatus::Met
-    } else {
-        GoalStatus::NotMet
-    }
+    if ok { GoalStatus::Met } else { GoalStatus::NotMet }
 }
 
 impl CompareReport {
@@ -322,18 +305,12 @@ impl CompareReport {
                 "**Only anvil was measured in this run; the T-Rex columns are empty, not zero.**\n"
             );
         }
-        let scenarios: Vec<Scenario> = Scenario::ALL
-            .into_iter()
-            .filter(|s| self.anvil.get(*s).is_some())
-            .collect();
+        let scenarios: Vec<Scenario> =
+            Scenario::ALL.into_iter().filter(|s| self.anvil.get(*s).is_some()).collect();
         let mut header = "| Metric |".to_owned();
         let mut rule = "|---|".to_owned();
         for s in &scenarios {
-            let _ = write!(
-                header,
-                " anvil, {0} | T-Rex, {0} | T-Rex / anvil |",
-                s.label()
-            );
+            let _ = write!(header, " anvil, {0} | T-Rex, {0} | T-Rex / anvil |", s.label());
             rule.push_str("---:|---:|---:|");
         }
         let _ = writeln!(md, "{header}\n{rule}");
@@ -342,45 +319,15 @@ impl CompareReport {
         let rows: [(&str, Metric, usize, bool); 12] = [
             ("accepted tx/s", |r| Some(r.accepted_tps), 0, true),
             ("included tx/s", |r| Some(r.included_tps), 0, true),
-            (
-                "p50 send→inclusion, ms",
-                |r| r.latency.map(|l| l.p50_ms),
-                0,
-                true,
-            ),
-            (
-                "p99 send→inclusion, ms",
-                |r| r.latency.map(|l| l.p99_ms),
-                0,
-                true,
-            ),
-            (
-                "max send→inclusion, ms",
-                |r| r.latency.map(|l| l.max_ms),
-                0,
-                true,
-            ),
+            ("p50 send→inclusion, ms", |r| r.latency.map(|l| l.p50_ms), 0, true),
+            ("p99 send→inclusion, ms", |r| r.latency.map(|l| l.p99_ms), 0, true),
+            ("max send→inclusion, ms", |r| r.latency.map(|l| l.max_ms), 0, true),
             ("Mgas/s", |r| Some(r.mgas_per_s), 1, true),
             ("blocks used", |r| Some(r.blocks_used as f64), 0, false),
-            (
-                "most txs in one block",
-                |r| Some(r.max_txs_per_block as f64),
-                0,
-                false,
-            ),
+            ("most txs in one block", |r| Some(r.max_txs_per_block as f64), 0, false),
             ("rejected", |r| Some(r.rejected as f64), 0, false),
-            (
-                "accepted, never included",
-                |r| Some(r.not_included as f64),
-                0,
-                false,
-            ),
-            (
-                "gas limit per tx",
-                |r| Some(r.gas_limit_per_tx as f64),
-                0,
-                false,
-            ),
+            ("accepted, never included", |r| Some(r.not_included as f64), 0, false),
+            ("gas limit per tx", |r| Some(r.gas_limit_per_tx as f64), 0, false),
             ("1-min load average at start", |r| r.load_avg_1m, 2, false),
         ];
         for (name, metric, decimals, with_ratio) in rows {
@@ -392,12 +339,7 @@ impl CompareReport {
                     (Some(a), Some(t)) if with_ratio && a > 0.0 => format!("{:.2}×", t / a),
                     _ => "—".to_owned(),
                 };
-                let _ = write!(
-                    md,
-                    " {} | {} | {ratio} |",
-                    cell(a, decimals),
-                    cell(t, decimals)
-                );
+                let _ = write!(md, " {} | {} | {ratio} |", cell(a, decimals), cell(t, decimals));
             }
             let _ = writeln!(md);
         }
@@ -405,11 +347,7 @@ impl CompareReport {
         for s in &scenarios {
             let receipts = |r: &LoadReport| format!("{}/{}", r.receipts_ok, r.receipts_checked);
             let a = self.anvil.get(*s).map_or("—".to_owned(), receipts);
-            let t = self
-                .trex
-                .as_ref()
-                .and_then(|t| t.get(*s))
-                .map_or("—".to_owned(), receipts);
+            let t = self.trex.as_ref().and_then(|t| t.get(*s)).map_or("—".to_owned(), receipts);
             let _ = write!(md, " {a} | {t} | |");
         }
         let _ = writeln!(md);
@@ -423,10 +361,8 @@ impl CompareReport {
         if !versions.is_empty() {
             let _ = writeln!(md, "\nNode versions: {}.", versions.join(", "));
         }
-        let _ = writeln!(
-            md,
-            "\nGoals of the issue:\n\n| Goal | Measured | Status |\n|---|---|---|"
-        );
+        let _ =
+            writeln!(md, "\nGoals of the issue:\n\n| Goal | Measured | Status |\n|---|---|---|");
         for g in &self.goals {
             let _ = writeln!(md, "| {} | {} | {} |", g.goal, g.measured, g.status.label());
         }
@@ -458,11 +394,7 @@ pub fn splice_section(existing: &str, name: &str, section: &str) -> String {
     let block = format!("{begin_marker}\n{}\n{end_marker}", section.trim_end());
     match (existing.find(&begin_marker), existing.find(&end_marker)) {
         (Some(begin), Some(end)) if begin < end => {
-            format!(
-                "{}{block}{}",
-                &existing[..begin],
-                &existing[end + end_marker.len()..]
-            )
+            format!("{}{block}{}", &existing[..begin], &existing[end + end_marker.len()..])
         }
         _ if existing.trim().is_empty() => format!("# Benchmarks\n\n{block}\n"),
         _ => format!("{}\n\n{block}\n", existing.trim_end()),
@@ -476,18 +408,11 @@ pub fn write_docs(path: &Path, name: &str, section: &str) -> Result<()> {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(source) => {
-            return Err(LoadgenError::Io {
-                path: path.to_owned(),
-                source,
-            });
+            return Err(LoadgenError::Io { path: path.to_owned(), source });
         }
     };
-    std::fs::write(path, splice_section(&existing, name, section)).map_err(|source| {
-        LoadgenError::Io {
-            path: path.to_owned(),
-            source,
-        }
-    })
+    std::fs::write(path, splice_section(&existing, name, section))
+        .map_err(|source| LoadgenError::Io { path: path.to_owned(), source })
 }
 
 #[cfg(test)]
@@ -542,11 +467,7 @@ mod tests {
     }
 
     fn node(kind: NodeKind, reports: Vec<LoadReport>) -> NodeResults {
-        NodeResults {
-            kind,
-            binary: "x".into(),
-            reports,
-        }
+        NodeResults { kind, binary: "x".into(), reports }
     }
 
     #[test]
@@ -584,29 +505,31 @@ mod tests {
 
         // Only the scenarios that ran get goals.
         let erc20_only = |kind| node(kind, vec![report(Scenario::Erc20, 500.0, 1_000.0, 150.0)]);
+        let paced =
+            goals(&erc20_only(NodeKind::Anvil), Some(&erc20_only(NodeKind::Trex)), 1, Some(1.0));
+        let status: Vec<GoalStatus> = paced.iter().map(|g| g.status).collect();
+        assert_eq!(status, vec![NotMeasured, Met, Met]);
+
+        // Gas rate alone is not enough: the node has to keep up with the offered load.
+        let mut overloaded = report(Scenario::Erc20, 500.0, 1_000.0, 400.0);
+        overloaded.rejected = 10;
         let paced = goals(
             &erc20_only(NodeKind::Anvil),
-            Some(&erc20_only(NodeKind::Trex)),
+            Some(&node(NodeKind::Trex, vec![overloaded])),
             1,
             Some(1.0),
         );
-        let status: Vec<GoalStatus> = paced.iter().map(|g| g.status).collect();
-        assert_eq!(status, vec![NotMeasured, Met, Met]);
+        assert_eq!(paced[2].status, NotMet);
+        assert!(paced[2].measured.contains("did not keep up"), "{}", paced[2].measured);
     }
 
     #[test]
     fn goals_do_not_count_latency_of_a_lossy_run() {
-        let anvil = node(
-            NodeKind::Anvil,
-            vec![report(Scenario::Eth, 100.0, 1_500.0, 2.0)],
-        );
+        let anvil = node(NodeKind::Anvil, vec![report(Scenario::Eth, 100.0, 1_500.0, 2.0)]);
         let mut lossy = report(Scenario::Eth, 1_000.0, 500.0, 20.0);
         lossy.not_included = 3;
         let trex = node(NodeKind::Trex, vec![lossy]);
-        assert_eq!(
-            goals(&anvil, Some(&trex), 1, None)[1].status,
-            GoalStatus::NotMet
-        );
+        assert_eq!(goals(&anvil, Some(&trex), 1, None)[1].status, GoalStatus::NotMet);
     }
 
     #[test]
@@ -623,10 +546,7 @@ mod tests {
             command: "trex-loadgen compare".into(),
             gas_limit: 1_000_000_000,
             block_time_secs: 1,
-            anvil: node(
-                NodeKind::Anvil,
-                vec![report(Scenario::Eth, 1_234.0, 900.0, 26.0)],
-            ),
+            anvil: node(NodeKind::Anvil, vec![report(Scenario::Eth, 1_234.0, 900.0, 26.0)]),
             trex: None,
             goals: Vec::new(),
         };

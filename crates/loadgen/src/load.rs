@@ -149,10 +149,8 @@ impl LoadConfig {
 pub async fn run_load(config: &LoadConfig) -> Result<LoadReport> {
     config.validate()?;
     let client = RpcClient::new(config.rpc_url.clone())?;
-    let node_version = client
-        .call::<String>("web3_clientVersion", serde_json::json!([]))
-        .await
-        .ok();
+    let node_version =
+        client.call::<String>("web3_clientVersion", serde_json::json!([])).await.ok();
 
     let setup_started = Instant::now();
     let prepared = setup::prepare(&client, config).await?;
@@ -236,33 +234,19 @@ mod tests {
     #[test]
     fn validation_rejects_overlapping_funder_and_senders() {
         assert!(config().validate().is_ok());
-        let overlapping = LoadConfig {
-            funder_index: 1001,
-            ..config()
-        };
+        let overlapping = LoadConfig { funder_index: 1001, ..config() };
         assert!(overlapping.validate().is_err());
         let empty = LoadConfig { txs: 0, ..config() };
         assert!(empty.validate().is_err());
-        let stalled = LoadConfig {
-            rate: Some(0.0),
-            ..config()
-        };
+        let stalled = LoadConfig { rate: Some(0.0), ..config() };
         assert!(stalled.validate().is_err());
     }
 
     #[test]
     fn validation_keeps_each_sender_under_the_in_flight_cap() {
-        let at_cap = LoadConfig {
-            txs: 128,
-            accounts: 2,
-            ..config()
-        };
+        let at_cap = LoadConfig { txs: 128, accounts: 2, ..config() };
         assert!(at_cap.validate().is_ok());
-        let over = LoadConfig {
-            txs: 129,
-            accounts: 2,
-            ..config()
-        };
+        let over = LoadConfig { txs: 129, accounts: 2, ..config() };
         let err = over.validate().unwrap_err().to_string();
         assert!(err.contains("use at least 3 accounts"), "{err}");
     }

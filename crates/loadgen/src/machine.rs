@@ -78,9 +78,7 @@ fn memory_gib(meminfo: &str) -> Option<f64> {
 
 /// The current UTC time as `YYYY-MM-DD HH:MM UTC`.
 pub(crate) fn utc_now() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     format_utc(secs)
 }
 
@@ -88,11 +86,7 @@ fn format_utc(unix_secs: u64) -> String {
     let days = (unix_secs / 86_400) as i64;
     let (y, m, d) = civil_from_days(days);
     let rem = unix_secs % 86_400;
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
-        rem / 3600,
-        rem % 3600 / 60
-    )
+    format!("{y:04}-{m:02}-{d:02} {:02}:{:02} UTC", rem / 3600, rem % 3600 / 60)
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).

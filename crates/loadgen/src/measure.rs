@@ -160,15 +160,7 @@ async fn send_all(
                 let outcomes = send_chunk(&client, &txs[start..end]).await;
                 let answered = t0.elapsed();
                 for (i, error) in (start..end).zip(outcomes) {
-                    out.push((
-                        i,
-                        TxRecord {
-                            sent,
-                            answered,
-                            error,
-                            included: None,
-                        },
-                    ));
+                    out.push((i, TxRecord { sent, answered, error, included: None }));
                 }
             }
             out
@@ -196,13 +188,12 @@ async fn send_chunk(client: &RpcClient, chunk: &[PresignedTx]) -> Vec<Option<Str
         Err(e) => Some(format!("unexpected eth_sendRawTransaction result: {e}")),
     };
     if let [tx] = chunk {
-        return vec![match client
-            .call::<Value>("eth_sendRawTransaction", json!([tx.raw_hex]))
-            .await
-        {
-            Ok(answer) => check(tx, answer),
-            Err(e) => Some(e.to_string()),
-        }];
+        return vec![
+            match client.call::<Value>("eth_sendRawTransaction", json!([tx.raw_hex])).await {
+                Ok(answer) => check(tx, answer),
+                Err(e) => Some(e.to_string()),
+            },
+        ];
     }
     let calls: Vec<_> = chunk
         .iter()
@@ -297,19 +288,11 @@ impl Watcher<'_> {
             }
             if let Some((_, remaining, sending_done)) = &outstanding {
                 if *remaining == 0 {
-                    return Ok(Watched {
-                        included,
-                        blocks,
-                        timed_out: false,
-                    });
+                    return Ok(Watched { included, blocks, timed_out: false });
                 }
                 if sending_done.elapsed() > self.inclusion_timeout {
                     warn!(remaining, "giving up waiting for inclusions");
-                    return Ok(Watched {
-                        included,
-                        blocks,
-                        timed_out: true,
-                    });
+                    return Ok(Watched { included, blocks, timed_out: true });
                 }
             }
         }
@@ -331,10 +314,7 @@ async fn verify(
     let picked = spread(&included, sample);
     let hashes: Vec<B256> = picked.iter().map(|(i, _)| txs[*i].hash).collect();
     let receipts = client.receipts(&hashes).await?;
-    let mut verification = Verification {
-        checked: picked.len(),
-        ..Default::default()
-    };
+    let mut verification = Verification { checked: picked.len(), ..Default::default() };
     for ((i, block), receipt) in picked.iter().zip(receipts) {
         let failure = match receipt {
             None => Some(format!("{}: no receipt", txs[*i].hash)),
@@ -367,9 +347,7 @@ fn spread<T: Copy>(items: &[T], n: usize) -> Vec<T> {
     if n == 1 {
         return vec![items[0]];
     }
-    (0..n)
-        .map(|k| items[k * (items.len() - 1) / (n - 1)])
-        .collect()
+    (0..n).map(|k| items[k * (items.len() - 1) / (n - 1)]).collect()
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct NodeSpec {
     pub gas_limit: u64,
     /// Block time, whole seconds.
     pub block_time_secs: u64,
+    /// Directory to keep the node's log in (as `<kind>.log`); a temporary one when `None`.
+    pub log_dir: Option<PathBuf>,
 }
 
 impl NodeSpec {
@@ -114,46 +116,34 @@ pub struct RunningNode {
 impl RunningNode {
     /// Starts the node on a free loopback port and waits until it answers `eth_chainId`.
     pub async fn start(spec: NodeSpec) -> Result<Self> {
-        let node_err = |detail: String| LoadgenError::Node {
-            binary: spec.binary.clone(),
-            detail,
-        };
+        let node_err = |detail: String| LoadgenError::Node { binary: spec.binary.clone(), detail };
         if !spec.binary.is_file() {
             return Err(node_err("no such file".into()));
         }
         let dir = tempfile::Builder::new()
             .prefix("trex-loadgen-")
             .tempdir()
-            .map_err(|source| LoadgenError::Io {
-                path: std::env::temp_dir(),
-                source,
-            })?;
-        let log = dir.path().join("node.log");
-        let log_file = File::create(&log).map_err(|source| LoadgenError::Io {
-            path: log.clone(),
-            source,
-        })?;
-        let log_err = log_file.try_clone().map_err(|source| LoadgenError::Io {
-            path: log.clone(),
-            source,
-        })?;
+            .map_err(|source| LoadgenError::Io { path: std::env::temp_dir(), source })?;
+        let log = match &spec.log_dir {
+            Some(log_dir) => {
+                std::fs::create_dir_all(log_dir)
+                    .map_err(|source| LoadgenError::Io { path: log_dir.clone(), source })?;
+                log_dir.join(format!("{}.log", spec.kind.to_string().to_lowercase()))
+            }
+            None => dir.path().join("node.log"),
+        };
+        let log_file =
+            File::create(&log).map_err(|source| LoadgenError::Io { path: log.clone(), source })?;
+        let log_err = log_file
+            .try_clone()
+            .map_err(|source| LoadgenError::Io { path: log.clone(), source })?;
         let port = free_port(&spec.binary)?;
         let mut command = spec.command(port, dir.path())?;
-        command
-            .stdin(Stdio::null())
-            .stdout(log_file)
-            .stderr(log_err);
+        command.stdin(Stdio::null()).stdout(log_file).stderr(log_err);
         info!(node = %spec.kind, ?command, "starting node");
-        let child = command
-            .spawn()
-            .map_err(|e| node_err(format!("cannot start: {e}")))?;
-        let mut node = Self {
-            spec,
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-            _dir: dir,
-        };
+        let child = command.spawn().map_err(|e| node_err(format!("cannot start: {e}")))?;
+        let mut node =
+            Self { spec, child, url: format!("http://127.0.0.1:{port}"), log, _dir: dir };
         node.wait_ready().await?;
         Ok(node)
     }
@@ -167,11 +157,7 @@ impl RunningNode {
         let client = RpcClient::new(self.url.clone())?;
         let started = Instant::now();
         loop {
-            if let Some(status) = self
-                .child
-                .try_wait()
-                .map_err(|e| self.error(&e.to_string()))?
-            {
+            if let Some(status) = self.child.try_wait().map_err(|e| self.error(&e.to_string()))? {
                 return Err(self.error(&format!("exited with {status} during startup")));
             }
             if client.chain_id().await.is_ok() {
@@ -179,9 +165,9 @@ impl RunningNode {
                 return Ok(());
             }
             if started.elapsed() > STARTUP_TIMEOUT {
-                return Err(self.error(&format!(
-                    "did not answer eth_chainId within {STARTUP_TIMEOUT:?}"
-                )));
+                return Err(
+                    self.error(&format!("did not answer eth_chainId within {STARTUP_TIMEOUT:?}"))
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -218,13 +204,9 @@ impl Drop for RunningNode {
 
 /// A loopback TCP port that was free a moment ago.
 fn free_port(binary: &Path) -> Result<u16> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .map_err(|e| LoadgenError::Node {
-            binary: binary.to_owned(),
-            detail: format!("no free port: {e}"),
-        })
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).map_err(|e| {
+        LoadgenError::Node { binary: binary.to_owned(), detail: format!("no free port: {e}") }
+    })
 }
 
 #[cfg(test)]
@@ -233,10 +215,7 @@ mod tests {
 
     fn args(spec: &NodeSpec) -> Vec<String> {
         let command = spec.command(9999, Path::new("/tmp/x")).unwrap();
-        command
-            .get_args()
-            .map(|a| a.to_string_lossy().into_owned())
-            .collect()
+        command.get_args().map(|a| a.to_string_lossy().into_owned()).collect()
     }
 
     #[test]
@@ -246,6 +225,7 @@ mod tests {
             binary: "anvil".into(),
             gas_limit: 1_000_000_000,
             block_time_secs: 1,
+            log_dir: None,
         };
         let args = args(&spec).join(" ");
         assert!(args.contains("--port 9999"));
@@ -262,6 +242,7 @@ mod tests {
             binary: "trex-sequencer".into(),
             gas_limit: 500_000_000,
             block_time_secs: 2,
+            log_dir: None,
         };
         let args = args(&spec);
         assert_eq!(args[0], "node");

@@ -122,11 +122,8 @@ impl LoadReport {
         let txs = &measured.txs;
         let first_send = txs.iter().map(|t| t.sent).min().unwrap_or_default();
         let last_answer = txs.iter().map(|t| t.answered).max().unwrap_or_default();
-        let last_inclusion = txs
-            .iter()
-            .filter_map(|t| t.included.map(|(at, _)| at))
-            .max()
-            .unwrap_or(first_send);
+        let last_inclusion =
+            txs.iter().filter_map(|t| t.included.map(|(at, _)| at)).max().unwrap_or(first_send);
         let send_window = last_answer.saturating_sub(first_send);
         let inclusion_window = last_inclusion.saturating_sub(first_send);
 
@@ -138,19 +135,14 @@ impl LoadReport {
         }
         let accepted = txs.iter().filter(|t| t.error.is_none()).count();
         let included = txs.iter().filter(|t| t.included.is_some()).count();
-        let not_included = txs
-            .iter()
-            .filter(|t| t.error.is_none() && t.included.is_none())
-            .count();
+        let not_included = txs.iter().filter(|t| t.error.is_none() && t.included.is_none()).count();
         let latency = LatencySummary::from_samples(
             txs.iter()
                 .filter_map(|t| t.included.map(|(at, _)| at.saturating_sub(t.sent)))
                 .collect(),
         );
         let rpc_latency = LatencySummary::from_samples(
-            txs.iter()
-                .map(|t| t.answered.saturating_sub(t.sent))
-                .collect(),
+            txs.iter().map(|t| t.answered.saturating_sub(t.sent)).collect(),
         );
         let used: Vec<_> = measured.blocks.iter().filter(|b| b.ours > 0).collect();
         let gas_used: u64 = used.iter().map(|b| b.gas_used).sum();
@@ -236,10 +228,7 @@ impl fmt::Display for LoadReport {
             self.setup_txs, self.setup_s, self.presign_s
         )?;
         if let Some(load) = self.load_avg_1m {
-            writeln!(
-                f,
-                "  machine:     1-minute load average {load:.2} at the start"
-            )?;
+            writeln!(f, "  machine:     1-minute load average {load:.2} at the start")?;
         }
         writeln!(
             f,
@@ -256,11 +245,7 @@ impl fmt::Display for LoadReport {
             self.included_tps,
             self.inclusion_window_s,
             self.not_included,
-            if self.timed_out {
-                " (inclusion wait timed out)"
-            } else {
-                ""
-            }
+            if self.timed_out { " (inclusion wait timed out)" } else { "" }
         )?;
         if let Some(l) = &self.latency {
             writeln!(

@@ -93,15 +93,8 @@ impl RpcClient {
             .timeout(REQUEST_TIMEOUT)
             .tcp_nodelay(true)
             .build()
-            .map_err(|source| LoadgenError::Http {
-                url: url.clone(),
-                source,
-            })?;
-        Ok(Self {
-            http,
-            url,
-            next_id: Arc::new(AtomicU64::new(1)),
-        })
+            .map_err(|source| LoadgenError::Http { url: url.clone(), source })?;
+        Ok(Self { http, url, next_id: Arc::new(AtomicU64::new(1)) })
     }
 
     /// The endpoint this client talks to.
@@ -116,18 +109,12 @@ impl RpcClient {
             .json(body)
             .send()
             .await
-            .map_err(|source| LoadgenError::Http {
-                url: self.url.clone(),
-                source,
-            })?;
+            .map_err(|source| LoadgenError::Http { url: self.url.clone(), source })?;
         let status = response.status();
         let bytes = response
             .bytes()
             .await
-            .map_err(|source| LoadgenError::Http {
-                url: self.url.clone(),
-                source,
-            })?;
+            .map_err(|source| LoadgenError::Http { url: self.url.clone(), source })?;
         serde_json::from_slice(&bytes).map_err(|e| LoadgenError::BadResponse {
             method: method.to_owned(),
             detail: format!(
@@ -165,9 +152,7 @@ impl RpcClient {
         if calls.is_empty() {
             return Ok(Vec::new());
         }
-        let first_id = self
-            .next_id
-            .fetch_add(calls.len() as u64, Ordering::Relaxed);
+        let first_id = self.next_id.fetch_add(calls.len() as u64, Ordering::Relaxed);
         let body: Vec<Value> = calls
             .iter()
             .enumerate()
@@ -188,10 +173,7 @@ impl RpcClient {
                 Ok(Err(e)) => format!("batch rejected: {} ({})", e.message, e.code),
                 _ => "batch answered with a non-array".to_owned(),
             };
-            return Err(LoadgenError::BadResponse {
-                method: method.to_owned(),
-                detail,
-            });
+            return Err(LoadgenError::BadResponse { method: method.to_owned(), detail });
         };
         let mut by_id: HashMap<u64, std::result::Result<Value, RpcErrorObject>> =
             HashMap::with_capacity(items.len());
@@ -206,12 +188,10 @@ impl RpcClient {
         }
         (0..calls.len() as u64)
             .map(|i| {
-                by_id
-                    .remove(&(first_id + i))
-                    .ok_or_else(|| LoadgenError::BadResponse {
-                        method: calls[i as usize].method.to_owned(),
-                        detail: format!("batch answer lacks id {}", first_id + i),
-                    })
+                by_id.remove(&(first_id + i)).ok_or_else(|| LoadgenError::BadResponse {
+                    method: calls[i as usize].method.to_owned(),
+                    detail: format!("batch answer lacks id {}", first_id + i),
+                })
             })
             .collect()
     }
@@ -253,10 +233,7 @@ impl RpcClient {
 
     /// `eth_maxPriorityFeePerGas`.
     pub async fn max_priority_fee(&self) -> Result<u128> {
-        Ok(self
-            .call::<U256>("eth_maxPriorityFeePerGas", json!([]))
-            .await?
-            .to())
+        Ok(self.call::<U256>("eth_maxPriorityFeePerGas", json!([])).await?.to())
     }
 
     /// `eth_getBalance` at `latest` for each address, batched.
@@ -309,10 +286,8 @@ impl RpcClient {
 
     /// `eth_getTransactionReceipt` for each hash, batched; `None` for unknown transactions.
     pub async fn receipts(&self, hashes: &[B256]) -> Result<Vec<Option<ReceiptSummary>>> {
-        let calls: Vec<_> = hashes
-            .iter()
-            .map(|h| RpcCall::new("eth_getTransactionReceipt", json!([h])))
-            .collect();
+        let calls: Vec<_> =
+            hashes.iter().map(|h| RpcCall::new("eth_getTransactionReceipt", json!([h]))).collect();
         self.batch_all(&calls, 200).await
     }
 }
@@ -340,10 +315,8 @@ fn split_response(
 }
 
 fn decode<T: DeserializeOwned>(method: &str, value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| LoadgenError::BadResponse {
-        method: method.to_owned(),
-        detail: e.to_string(),
-    })
+    serde_json::from_value(value)
+        .map_err(|e| LoadgenError::BadResponse { method: method.to_owned(), detail: e.to_string() })
 }
 
 #[cfg(test)]
@@ -359,13 +332,7 @@ mod tests {
             json!({"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "nonce too low"}}),
         )
         .unwrap();
-        assert_eq!(
-            err,
-            Err(RpcErrorObject {
-                code: -32000,
-                message: "nonce too low".into()
-            })
-        );
+        assert_eq!(err, Err(RpcErrorObject { code: -32000, message: "nonce too low".into() }));
         assert!(split_response("m", json!({"jsonrpc": "2.0", "id": 1})).is_err());
     }
 

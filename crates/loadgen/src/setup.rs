@@ -70,9 +70,7 @@ pub(crate) async fn prepare(client: &RpcClient, config: &LoadConfig) -> Result<P
     let probe = Address::from(rand::random::<[u8; 20]>());
     let funder_address = funder_wallet.signer.address();
     let eth_value = U256::from(ETH_TRANSFER_WEI);
-    let transfer_gas = client
-        .estimate_gas(funder_address, Some(probe), eth_value, &[])
-        .await?;
+    let transfer_gas = client.estimate_gas(funder_address, Some(probe), eth_value, &[]).await?;
     let mut setup_txs = 0;
     let per_sender = config.txs.div_ceil(senders.len()) as u64;
 
@@ -86,13 +84,10 @@ pub(crate) async fn prepare(client: &RpcClient, config: &LoadConfig) -> Result<P
                 symbol_: "DEV".into(),
                 initialSupply: amount * U256::from(per_sender) * U256::from(senders.len()),
             };
-            let init_code: Bytes = [DevToken::BYTECODE.as_ref(), &constructor.abi_encode()]
-                .concat()
-                .into();
+            let init_code: Bytes =
+                [DevToken::BYTECODE.as_ref(), &constructor.abi_encode()].concat().into();
             let deploy_gas = with_headroom(
-                client
-                    .estimate_gas(funder_address, None, U256::ZERO, &init_code)
-                    .await?,
+                client.estimate_gas(funder_address, None, U256::ZERO, &init_code).await?,
             );
             let token = funder_address.create(funder_wallet.nonce);
             let deploy = funder_wallet.sign(TxRequest {
@@ -110,15 +105,9 @@ pub(crate) async fn prepare(client: &RpcClient, config: &LoadConfig) -> Result<P
     let gas_limit = match payload {
         Payload::Eth { .. } => transfer_gas,
         Payload::Erc20 { token, amount } => {
-            let call = DevToken::transferCall {
-                to: probe,
-                value: amount,
-            }
-            .abi_encode();
+            let call = DevToken::transferCall { to: probe, value: amount }.abi_encode();
             with_headroom(
-                client
-                    .estimate_gas(funder_address, Some(token), U256::ZERO, &call)
-                    .await?,
+                client.estimate_gas(funder_address, Some(token), U256::ZERO, &call).await?,
             )
         }
     };
@@ -146,10 +135,8 @@ pub(crate) async fn prepare(client: &RpcClient, config: &LoadConfig) -> Result<P
     }
     if let Payload::Erc20 { token, amount } = payload {
         for address in &sender_addresses {
-            let input = DevToken::transferCall {
-                to: *address,
-                value: amount * U256::from(per_sender),
-            };
+            let input =
+                DevToken::transferCall { to: *address, value: amount * U256::from(per_sender) };
             setup.push(funder_wallet.sign(TxRequest {
                 to: TxKind::Call(token),
                 value: U256::ZERO,
@@ -173,15 +160,7 @@ pub(crate) async fn prepare(client: &RpcClient, config: &LoadConfig) -> Result<P
     send_and_confirm(client, setup, config).await?;
 
     let nonces = client.pending_nonces(&sender_addresses).await?;
-    Ok(Prepared {
-        chain_id,
-        fees,
-        gas_limit,
-        payload,
-        senders,
-        nonces,
-        setup_txs,
-    })
+    Ok(Prepared { chain_id, fees, gas_limit, payload, senders, nonces, setup_txs })
 }
 
 /// `gas` plus [`CONTRACT_GAS_HEADROOM_PERCENT`].
@@ -237,11 +216,7 @@ async fn wait_for_receipts(client: &RpcClient, hashes: &[B256], timeout: Duratio
     let started = Instant::now();
     let mut found: HashSet<B256> = HashSet::with_capacity(hashes.len());
     loop {
-        let pending: Vec<B256> = hashes
-            .iter()
-            .filter(|h| !found.contains(*h))
-            .copied()
-            .collect();
+        let pending: Vec<B256> = hashes.iter().filter(|h| !found.contains(*h)).copied().collect();
         if pending.is_empty() {
             break;
         }

@@ -47,13 +47,8 @@ impl Fees {
     /// `multiplier` times the suggested gas price (which already includes the base fee) so that
     /// base-fee growth during the run does not strand transactions.
     pub fn from_suggestion(gas_price: u128, priority_fee: u128, multiplier: u64) -> Self {
-        let max_fee = gas_price
-            .saturating_mul(u128::from(multiplier))
-            .max(priority_fee);
-        Self {
-            max_fee_per_gas: max_fee,
-            max_priority_fee_per_gas: priority_fee,
-        }
+        let max_fee = gas_price.saturating_mul(u128::from(multiplier)).max(priority_fee);
+        Self { max_fee_per_gas: max_fee, max_priority_fee_per_gas: priority_fee }
     }
 
     /// The most a transaction with `gas_limit` can cost in fees.
@@ -83,21 +78,13 @@ impl Payload {
     /// The transaction paying `recipient`, with `gas_limit`.
     pub fn request(&self, recipient: Address, gas_limit: u64) -> TxRequest {
         match *self {
-            Self::Eth { value } => TxRequest {
-                to: TxKind::Call(recipient),
-                value,
-                input: Bytes::new(),
-                gas_limit,
-            },
+            Self::Eth { value } => {
+                TxRequest { to: TxKind::Call(recipient), value, input: Bytes::new(), gas_limit }
+            }
             Self::Erc20 { token, amount } => TxRequest {
                 to: TxKind::Call(token),
                 value: U256::ZERO,
-                input: DevToken::transferCall {
-                    to: recipient,
-                    value: amount,
-                }
-                .abi_encode()
-                .into(),
+                input: DevToken::transferCall { to: recipient, value: amount }.abi_encode().into(),
                 gas_limit,
             },
         }
@@ -150,9 +137,8 @@ pub fn presign(plan: &SigningPlan<'_>, rng: &mut impl Rng) -> Result<Vec<Presign
             plan.start_nonces.len()
         )));
     }
-    let jobs: Vec<(usize, Address)> = (0..plan.count)
-        .map(|i| (i, Address::from(rng.random::<[u8; 20]>())))
-        .collect();
+    let jobs: Vec<(usize, Address)> =
+        (0..plan.count).map(|i| (i, Address::from(rng.random::<[u8; 20]>()))).collect();
     parallel_map(&jobs, |&(i, recipient)| {
         let signer = &plan.senders[i % senders];
         let nonce = plan.start_nonces[i % senders] + (i / senders) as u64;
@@ -248,18 +234,8 @@ mod tests {
         // Anvil's and hardhat's first two default accounts.
         let a0 = derive_signer(DEV_MNEMONIC, 0).unwrap().address();
         let a1 = derive_signer(DEV_MNEMONIC, 1).unwrap().address();
-        assert_eq!(
-            a0,
-            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
-                .parse::<Address>()
-                .unwrap()
-        );
-        assert_eq!(
-            a1,
-            "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
-                .parse::<Address>()
-                .unwrap()
-        );
+        assert_eq!(a0, "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<Address>().unwrap());
+        assert_eq!(a1, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8".parse::<Address>().unwrap());
         let many = derive_signers(DEV_MNEMONIC, 0, 3).unwrap();
         assert_eq!(many[0].address(), a0);
         assert_eq!(many[1].address(), a1);
@@ -283,10 +259,7 @@ mod tests {
         let start_nonces = [5, 0, 7];
         let plan = SigningPlan {
             chain_id: 31_628,
-            fees: Fees {
-                max_fee_per_gas: 3_000_000_000,
-                max_priority_fee_per_gas: 1_000_000_000,
-            },
+            fees: Fees { max_fee_per_gas: 3_000_000_000, max_priority_fee_per_gas: 1_000_000_000 },
             gas_limit,
             payload,
             senders: &senders,
@@ -335,14 +308,9 @@ mod tests {
         let senders = derive_signers(DEV_MNEMONIC, 1000, 2).unwrap();
         let plan = SigningPlan {
             chain_id: 1,
-            fees: Fees {
-                max_fee_per_gas: 1,
-                max_priority_fee_per_gas: 1,
-            },
+            fees: Fees { max_fee_per_gas: 1, max_priority_fee_per_gas: 1 },
             gas_limit: 21_000,
-            payload: Payload::Eth {
-                value: U256::from(1),
-            },
+            payload: Payload::Eth { value: U256::from(1) },
             senders: &senders,
             start_nonces: &[0],
             count: 4,

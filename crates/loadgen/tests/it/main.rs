@@ -15,11 +15,9 @@ const TXS: usize = 300;
 const SENDERS: u32 = 20;
 
 fn anvil_bin() -> PathBuf {
-    let path = std::env::var_os("TREX_ANVIL_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/anvil")
-        });
+    let path = std::env::var_os("TREX_ANVIL_BIN").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.tools/bin/anvil")
+    });
     assert!(
         path.is_file(),
         "anvil not found at {}: run deploy/install-tools.sh (or set TREX_ANVIL_BIN)",
@@ -34,6 +32,7 @@ async fn start_anvil() -> RunningNode {
         binary: anvil_bin(),
         gas_limit: 100_000_000,
         block_time_secs: 1,
+        log_dir: None,
     })
     .await
     .expect("anvil starts")
@@ -68,11 +67,7 @@ fn assert_complete(report: &LoadReport) {
     assert_eq!(report.not_included, 0);
     assert!(!report.timed_out);
     assert_eq!(report.receipts_checked, 50);
-    assert_eq!(
-        report.receipts_ok, 50,
-        "failures: {:?}",
-        report.receipt_failures
-    );
+    assert_eq!(report.receipts_ok, 50, "failures: {:?}", report.receipt_failures);
     assert!(report.accepted_tps > 0.0 && report.included_tps > 0.0);
     let latency = report.latency.expect("latencies of included transactions");
     assert_eq!(latency.samples, TXS);
@@ -87,43 +82,28 @@ fn assert_complete(report: &LoadReport) {
 async fn eth_and_erc20_loads_against_anvil() {
     let anvil = start_anvil().await;
 
-    let eth = run_load(&config(anvil.url(), Scenario::Eth, 1))
-        .await
-        .expect("eth load");
+    let eth = run_load(&config(anvil.url(), Scenario::Eth, 1)).await.expect("eth load");
     assert_complete(&eth);
     assert_eq!(eth.chain_id, 31_337);
     assert_eq!(eth.gas_limit_per_tx, 21_000);
-    assert_eq!(
-        eth.setup_txs, SENDERS as usize,
-        "one funding transfer per sender"
-    );
+    assert_eq!(eth.setup_txs, SENDERS as usize, "one funding transfer per sender");
     // Every block holding our transfers holds only them: 21,000 gas each.
     let ours: usize = eth.blocks.iter().map(|b| b.ours).sum();
     assert_eq!(eth.gas_used, 21_000 * ours as u64);
 
     // Same senders again, now with JSON-RPC batches at an offered 1,000 tx/s: their nonces
     // continue from the first run.
-    let erc20 = run_load(&LoadConfig {
-        rate: Some(1_000.0),
-        ..config(anvil.url(), Scenario::Erc20, 10)
-    })
-    .await
-    .expect("erc20 load");
+    let erc20 =
+        run_load(&LoadConfig { rate: Some(1_000.0), ..config(anvil.url(), Scenario::Erc20, 10) })
+            .await
+            .expect("erc20 load");
     assert_complete(&erc20);
     assert_eq!(erc20.batch, 10);
     // The last batch starts with transaction 290, due 290 ms after the first.
-    assert!(
-        erc20.send_window_s >= 0.29,
-        "send window {} s",
-        erc20.send_window_s
-    );
+    assert!(erc20.send_window_s >= 0.29, "send window {} s", erc20.send_window_s);
     assert_eq!(erc20.offered_rate, Some(1_000.0));
     assert!(erc20.gas_limit_per_tx > 21_000);
     // Deployment, one token transfer per sender, and ETH top-ups where the costlier calls need
     // more than the first run left.
-    assert!(
-        erc20.setup_txs > SENDERS as usize,
-        "setup sent {} txs",
-        erc20.setup_txs
-    );
+    assert!(erc20.setup_txs > SENDERS as usize, "setup sent {} txs", erc20.setup_txs);
 }
