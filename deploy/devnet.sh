@@ -15,7 +15,8 @@
 #   --no-install          skip deploy/install-tools.sh (tools already in .tools/bin)
 #
 # Environment: CARGO_TARGET_DIR (default ~/.cache/trex-target); TREX_SEQUENCER_BIN uses that binary
-# instead of building one (for debugging the script itself).
+# instead of building one (for debugging the script itself, and for the smoke test);
+# TREX_DEVNET_DIR puts the state, logs and devnet.json elsewhere than .devnet/.
 #
 # Writes .devnet/devnet.json (endpoints, chain ids, dev accounts with private keys, metrics URL,
 # datadirs, log files, pids); it exists while the devnet runs. Logs: .devnet/logs/{anvil,sequencer}.log.
@@ -24,7 +25,7 @@ SCRIPT_NAME=devnet
 # shellcheck source=deploy/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-DEVNET_DIR="$ROOT/.devnet"
+DEVNET_DIR="${TREX_DEVNET_DIR:-$ROOT/.devnet}"
 LOG_DIR="$DEVNET_DIR/logs"
 INFO_FILE="$DEVNET_DIR/devnet.json"
 PID_FILE="$DEVNET_DIR/pids"

@@ -8,6 +8,7 @@
 #                                        node tests and the bindings drift check
 #   5. cargo nextest run --workspace     every Rust test, including the sequencer's integration
 #                                        tests (forge/cast/viem against a real trex-sequencer)
+#   6. deploy/devnet-smoke.sh            deploy/devnet.sh started detached, checked and stopped
 #
 # Usage: deploy/test.sh [extra cargo nextest arguments]
 #   deploy/test.sh -E 'not test(/net_/)'     skip the tests that need the npm registry
@@ -86,6 +87,12 @@ if ((USE_NEXTEST)); then
   cargo nextest run --workspace --profile "$PROFILE" "$@" || FAILED+=("cargo nextest run --workspace")
 else
   cargo test --workspace "$@" || FAILED+=("cargo test --workspace")
+fi
+
+# --- 6. the one-command devnet ------------------------------------------------------------------------
+step "devnet smoke test (deploy/devnet.sh --detach / --stop with the binary the tests built)"
+if ! "$ROOT/deploy/devnet-smoke.sh" "$CARGO_TARGET_DIR/debug/trex-sequencer"; then
+  FAILED+=("deploy/devnet-smoke.sh")
 fi
 
 if ((${#FAILED[@]})); then
