@@ -91,7 +91,8 @@ fi
 
 # --- 6. the one-command devnet ------------------------------------------------------------------------
 step "devnet smoke test (deploy/devnet.sh --detach / --stop with the binary the tests built)"
-if ! "$ROOT/deploy/devnet-smoke.sh" "$CARGO_TARGET_DIR/debug/trex-sequencer"; then
+if ! { cargo build --locked -q -p trex-sequencer --bin trex-sequencer &&
+  "$ROOT/deploy/devnet-smoke.sh" "$CARGO_TARGET_DIR/debug/trex-sequencer"; }; then
   FAILED+=("deploy/devnet-smoke.sh")
 fi
 
