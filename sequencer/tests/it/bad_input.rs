@@ -31,6 +31,13 @@ fn assert_still_serving(rpc: &Rpc) {
     }
 }
 
+/// Dev account `index` has no pooled or mined transaction, and the node still serves.
+fn assert_nothing_accepted_from(rpc: &Rpc, index: u32) {
+    let sender = dev_signer(index).address().to_string();
+    assert_eq!(rpc.nonce(&sender, "pending"), 0, "nothing was accepted");
+    assert_still_serving(rpc);
+}
+
 fn expect_error(result: Result<Value, RpcError>, what: &str) -> RpcError {
     match result {
         Ok(v) => panic!("{what}: expected an error, the node answered {v}"),
@@ -70,12 +77,7 @@ fn rpc_rejects_malformed_raw_transactions() {
         let err = expect_error(rpc.call("eth_sendRawTransaction", params), what);
         eprintln!("{what}: {err}");
     }
-    assert_eq!(
-        rpc.nonce(&dev_signer(1).address().to_string(), "pending"),
-        0,
-        "nothing was accepted"
-    );
-    assert_still_serving(&rpc);
+    assert_nothing_accepted_from(&rpc, 1);
 }
 
 #[test]
@@ -124,12 +126,7 @@ fn rpc_rejects_bad_signatures() {
         let err = expect_error(send_raw(&rpc, &raw).map(Value::from), what);
         eprintln!("{what}: {err}");
     }
-    assert_eq!(
-        rpc.nonce(&dev_signer(1).address().to_string(), "pending"),
-        0,
-        "nothing was accepted"
-    );
-    assert_still_serving(&rpc);
+    assert_nothing_accepted_from(&rpc, 1);
 }
 
 #[test]
