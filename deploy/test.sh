@@ -84,7 +84,14 @@ step "Rust tests (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
 if ((USE_NEXTEST)); then
   PROFILE=default
   [[ "${CI:-}" == true ]] && PROFILE=ci
-  cargo nextest run --workspace --profile "$PROFILE" "$@" || FAILED+=("cargo nextest run --workspace")
+  NEXTEST_LOG="$(mktemp)"
+  set +e
+  cargo nextest run --workspace --profile "$PROFILE" "$@" 2>&1 | tee "$NEXTEST_LOG"
+  NEXTEST_STATUS=${PIPESTATUS[0]}
+  set -e
+  ((NEXTEST_STATUS == 0)) || FAILED+=("cargo nextest run --workspace")
+  SUMMARY="$(grep -E '^ *Summary .* tests? run:' "$NEXTEST_LOG" | tail -n 1 || true)"
+  rm -f "$NEXTEST_LOG"
 else
   cargo test --workspace "$@" || FAILED+=("cargo test --workspace")
 fi
@@ -96,8 +103,17 @@ if ! { cargo build --locked -q -p trex-sequencer --bin trex-sequencer &&
   FAILED+=("deploy/devnet-smoke.sh")
 fi
 
+# One plain closing line with the Rust test counts, for whoever reads only the end of the log.
+if [[ -n "${SUMMARY:-}" ]]; then
+  passed="$(sed -n 's/.* \([0-9]\{1,\}\) passed.*/\1/p' <<<"$SUMMARY")"
+  failed="$(sed -n 's/.* \([0-9]\{1,\}\) failed.*/\1/p' <<<"$SUMMARY")"
+  CLOSING="rust: ${passed:-0} passed, ${failed:-0} failed"
+fi
+
 if ((${#FAILED[@]})); then
   printf '%s: FAILED: %s\n' "$SCRIPT_NAME" "${FAILED[*]}" >&2
+  [[ -z "${CLOSING:-}" ]] || echo "$CLOSING"
   exit 1
 fi
 log "all steps succeeded"
+[[ -z "${CLOSING:-}" ]] || echo "$CLOSING"
