@@ -173,9 +173,17 @@ impl Store {
         block: &StoredBlock,
         changes: &StateChanges,
     ) -> Result<(), StorageError> {
+        let started = std::time::Instant::now();
         let tx = self.db.begin_write()?;
         write_block(&tx, block, changes)?;
+        let written = started.elapsed();
         tx.commit()?;
+        tracing::debug!(
+            number = block.header.number,
+            write_ms = written.as_millis() as u64,
+            sync_ms = (started.elapsed() - written).as_millis() as u64,
+            "committed block"
+        );
         Ok(())
     }
 }
