@@ -406,7 +406,10 @@ mod tests {
         assert_eq!(state.storage(contract, U256::ZERO).unwrap(), U256::from(42));
 
         // EIP-1186 proofs verify against the header's state root, now and at genesis.
-        let proof = trie::account_proof(state.reader(), None, contract, &[B256::ZERO]).unwrap();
+        // Two slots in one request: slot 0 holds 42, slot 1 is unset (an exclusion proof).
+        let unset = B256::with_last_byte(1);
+        let proof =
+            trie::account_proof(state.reader(), None, contract, &[B256::ZERO, unset]).unwrap();
         assert_eq!(proof.state_root, built.block.header.state_root);
         let account = proof.account.unwrap();
         let mut leaf = Vec::new();
@@ -425,6 +428,15 @@ mod tests {
             account.storage_root,
             alloy_trie::Nibbles::unpack(keccak256(B256::ZERO)),
             Some(slot_leaf),
+            storage_proof,
+        )
+        .unwrap();
+        let (slot, value, storage_proof) = &proof.storage_proofs[1];
+        assert_eq!((*slot, *value), (unset, U256::ZERO));
+        verify_proof(
+            account.storage_root,
+            alloy_trie::Nibbles::unpack(keccak256(unset)),
+            None,
             storage_proof,
         )
         .unwrap();

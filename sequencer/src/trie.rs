@@ -61,16 +61,18 @@ where
     MergeSorted { base: base.peekable(), overrides: overrides.into_iter().peekable() }
 }
 
-/// Root (and, when `target` is given, the proof for that key) of a trie with these sorted leaves.
+/// Root of a trie with these sorted leaves, and for each of `targets` the nodes on its path from
+/// the root (one pass over the leaves however many proofs are asked for).
 fn build<V>(
     leaves: impl Iterator<Item = Result<(B256, V), StorageError>>,
     encode: impl Fn(&V, &mut Vec<u8>),
-    target: Option<B256>,
-) -> Result<(B256, Vec<Bytes>), StorageError> {
-    let mut builder = match target {
-        Some(key) => HashBuilder::default()
-            .with_proof_retainer(ProofRetainer::new(vec![Nibbles::unpack(key)])),
-        None => HashBuilder::default(),
+    targets: &[B256],
+) -> Result<(B256, Vec<Vec<Bytes>>), StorageError> {
+    let mut builder = if targets.is_empty() {
+        HashBuilder::default()
+    } else {
+        let paths = targets.iter().map(|key| Nibbles::unpack(*key)).collect();
+        HashBuilder::default().with_proof_retainer(ProofRetainer::new(paths))
     };
     let mut buf = Vec::with_capacity(128);
     for leaf in leaves {
@@ -80,16 +82,15 @@ fn build<V>(
         builder.add_leaf(Nibbles::unpack(key), &buf);
     }
     let root = builder.root();
-    let proof = match target {
-        Some(key) => builder
-            .take_proof_nodes()
-            .matching_nodes_sorted(&Nibbles::unpack(key))
-            .into_iter()
-            .map(|(_, node)| node)
-            .collect(),
-        None => Vec::new(),
-    };
-    Ok((root, proof))
+    let nodes = builder.take_proof_nodes();
+    let proofs = targets
+        .iter()
+        .map(|key| {
+            let path = nodes.matching_nodes_sorted(&Nibbles::unpack(*key));
+            path.into_iter().map(|(_, node)| node).collect()
+        })
+        .collect();
+    Ok((root, proofs))
 }
 
 fn encode_slot(value: &U256, buf: &mut Vec<u8>) {
@@ -126,7 +127,7 @@ pub fn storage_root(
     }
     let leaves =
         storage_leaves(reader, hashed_address, wiped, changes.iter().map(|(k, v)| (*k, *v)))?;
-    Ok(build(leaves, encode_slot, None)?.0)
+    Ok(build(leaves, encode_slot, &[])?.0)
 }
 
 /// State root after applying account `changes` (with their new storage roots) to the committed
@@ -136,7 +137,7 @@ pub fn state_root(
     changes: &BTreeMap<B256, Option<StoredAccount>>,
 ) -> Result<B256, StorageError> {
     let leaves = merge_sorted(reader.accounts_sorted()?, changes.iter().map(|(k, v)| (*k, *v)));
-    Ok(build(leaves, encode_account, None)?.0)
+    Ok(build(leaves, encode_account, &[])?.0)
 }
 
 /// An EIP-1186 proof: the account, its proof against the state root, and storage proofs against
@@ -168,21 +169,22 @@ pub fn account_proof(
         None => BTreeMap::new(),
     };
     let leaves = merge_sorted(reader.accounts_sorted()?, account_overrides);
-    let (state_root, account_proof) = build(leaves, encode_account, Some(hashed))?;
+    let (state_root, mut account_proof) = build(leaves, encode_account, &[hashed])?;
     let account = reader.account(&hashed, at)?;
 
     let storage_overrides = match at {
         Some(block) => reader.storage_changed_after(&hashed, block)?,
         None => BTreeMap::new(),
     };
+    let hashed_slots: Vec<B256> = slots.iter().map(keccak256).collect();
+    let leaves = storage_leaves(reader, &hashed, false, storage_overrides)?;
+    let (_, proofs) = build(leaves, encode_slot, &hashed_slots)?;
     let mut storage_proofs = Vec::with_capacity(slots.len());
-    for slot in slots {
-        let hashed_slot = keccak256(slot);
-        let value = reader.storage(&hashed, &hashed_slot, at)?;
-        let leaves = storage_leaves(reader, &hashed, false, storage_overrides.clone())?;
-        let (_, proof) = build(leaves, encode_slot, Some(hashed_slot))?;
+    for ((slot, hashed_slot), proof) in slots.iter().zip(&hashed_slots).zip(proofs) {
+        let value = reader.storage(&hashed, hashed_slot, at)?;
         storage_proofs.push((*slot, value, proof));
     }
+    let account_proof = account_proof.pop().expect("one target, one proof");
     Ok(AccountProof { account, account_proof, storage_proofs, state_root })
 }
 
@@ -206,10 +208,10 @@ mod tests {
             (1u64..50).map(|i| (B256::from(U256::from(i)), U256::from(i * 7))).collect();
         let mut hashed: Vec<_> = slots.iter().map(|(k, v)| (keccak256(k), *v)).collect();
         hashed.sort();
-        let (root, _) = build(hashed.into_iter().map(Ok), encode_slot, None).unwrap();
+        let (root, _) = build(hashed.into_iter().map(Ok), encode_slot, &[]).unwrap();
         assert_eq!(root, storage_root_unhashed(slots));
         assert_eq!(
-            build(std::iter::empty::<Result<(B256, U256), _>>(), encode_slot, None).unwrap().0,
+            build(std::iter::empty::<Result<(B256, U256), _>>(), encode_slot, &[]).unwrap().0,
             EMPTY_ROOT_HASH
         );
         let _ = state_root_unhashed::<alloy_trie::TrieAccount>(std::iter::empty());

@@ -297,10 +297,9 @@ impl EthApiServer for RpcContext {
         keys: Vec<B256>,
         block: Option<BlockId>,
     ) -> RpcResult<EIP1186AccountProofResponse> {
-        let reader = self.reader()?;
-        let number = self.resolve_id(&reader, block.unwrap_or_default())?;
-        let at = (number < reader.head_number().map_err(internal_error)?).then_some(number);
-        let proof = account_proof(&reader, at, address, &keys).map_err(internal_error)?;
+        let state = self.state_at(block)?;
+        let proof = account_proof(state.reader(), state.pinned_block(), address, &keys)
+            .map_err(internal_error)?;
         let account = proof.account.unwrap_or_default();
         Ok(EIP1186AccountProofResponse {
             address,
