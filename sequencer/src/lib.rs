@@ -7,6 +7,7 @@ pub mod trie;
 
 pub use error::{NodeError, StorageError};
 pub mod cli;
+pub mod derive;
 pub mod metrics;
 pub mod node;
 pub mod pool;
