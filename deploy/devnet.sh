@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
-# Starts the local T-Rex devnet: anvil as L1 and trex-sequencer as L2, on 127.0.0.1.
+# Starts the local T-Rex devnet on 127.0.0.1: anvil as L1 with the rollup's L1 contracts, the DA
+# bridge, the sequencer, the batcher (its ledger in Postgres) and a replica that derives the chain
+# from L1 and the DA bridge alone.
 #
-#   deploy/devnet.sh              start in the foreground; Ctrl-C stops both nodes cleanly
+#   deploy/devnet.sh              start in the foreground; Ctrl-C stops everything cleanly
 #   deploy/devnet.sh --detach     start, write .devnet/devnet.json, return
 #   deploy/devnet.sh --stop       stop a running devnet (detached or foreground)
 #
 # Options:
-#   --reset               wipe .devnet/ first (default: resume the sequencer datadir and anvil state)
-#   --block-time DUR      L2 block time, humantime (default 1s; e.g. 200ms)
+#   --reset               wipe .devnet/ first (default: resume the chains, the DA store and the ledger)
+#   --block-time SECS     L2 block time in whole seconds (default 1; fixed when the chain is created)
 #   --l1-block-time SECS  L1 (anvil) block time in seconds (default 1)
-#   --l2-port N           L2 HTTP + WebSocket JSON-RPC port (default 9545)
+#   --l2-port N           sequencer HTTP + WebSocket JSON-RPC port (default 9545)
+#   --replica-port N      replica JSON-RPC port (default 9546)
 #   --l1-port N           L1 HTTP + WebSocket JSON-RPC port (default 8545)
-#   --metrics-port N      sequencer Prometheus metrics port (default 9001)
+#   --da-port N           DA bridge port (default 3100)
+#   --metrics-port N      first of four Prometheus ports: sequencer N, replica N+1, batcher N+2,
+#                         DA bridge N+3 (default 9001)
+#   --no-replica          do not start the replica
 #   --no-install          skip deploy/install-tools.sh (tools already in .tools/bin)
 #
-# Environment: CARGO_TARGET_DIR (default ~/.cache/trex-target); TREX_SEQUENCER_BIN uses that binary
-# instead of building one (for debugging the script itself, and for the smoke test);
-# TREX_DEVNET_DIR puts the state, logs and devnet.json elsewhere than .devnet/.
+# Environment: CARGO_TARGET_DIR (default ~/.cache/trex-target); TREX_BIN_DIR takes the trex-*
+# binaries from that directory instead of building them (the smoke test uses the test build);
+# TREX_DEVNET_DIR puts the state, logs and devnet.json elsewhere than .devnet/; Postgres must answer
+# at 127.0.0.1:5432 (installed with apt if absent); the batcher's database is trex_devnet_batcher
+# (TREX_DEVNET_DATABASE to change it).
 #
-# Writes .devnet/devnet.json (endpoints, chain ids, dev accounts with private keys, metrics URL,
-# datadirs, log files, pids); it exists while the devnet runs. Logs: .devnet/logs/{anvil,sequencer}.log.
+# Writes .devnet/devnet.json (endpoints, chain ids, contract addresses, dev accounts with private
+# keys, metrics URLs, datadirs, log files, pids); it exists while the devnet runs.
+# Logs: .devnet/logs/{anvil,da-bridge,sequencer,replica,batcher}.log.
 set -euo pipefail
 SCRIPT_NAME=devnet
 # shellcheck source=deploy/lib.sh
@@ -30,43 +39,60 @@ LOG_DIR="$DEVNET_DIR/logs"
 INFO_FILE="$DEVNET_DIR/devnet.json"
 PID_FILE="$DEVNET_DIR/pids"
 SEQ_DATADIR="$DEVNET_DIR/sequencer"
+REPLICA_DATADIR="$DEVNET_DIR/replica"
+DA_DATADIR="$DEVNET_DIR/da"
+ROLLUP_DIR="$DEVNET_DIR/rollup"
+DEPLOYMENT="$DEVNET_DIR/l1-deployment.json"
 ANVIL_STATE="$DEVNET_DIR/anvil-state.json"
+DATABASE="${TREX_DEVNET_DATABASE:-trex_devnet_batcher}"
 L1_CHAIN_ID=31337
 L2_CHAIN_ID=31628
 STOP_TIMEOUT=20
+# Batcher key: anvil's account 1 (the batcher named in the rollup config).
+BATCHER_KEY=0x59c6995e998f97a5a0044966f0945388cf0ca82ec1a4ddba3a49f0e6ebd8d0f6
+# Stopped in this order: writers of L1 and L2 first, L1 last.
+SERVICES=(batcher replica sequencer da-bridge anvil)
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
-RESET=0 DETACH=0 STOP=0 INSTALL=1
-L2_BLOCK_TIME="${TREX_BLOCK_TIME:-1s}"
+RESET=0 DETACH=0 STOP=0 INSTALL=1 REPLICA=1
+L2_BLOCK_TIME="${TREX_BLOCK_TIME:-1}"
 L1_BLOCK_TIME=1
-L2_PORT=9545 L1_PORT=8545 METRICS_PORT=9001
+L2_PORT=9545 REPLICA_PORT=9546 L1_PORT=8545 DA_PORT=3100 METRICS_PORT=9001
 while (($#)); do
   case "$1" in
     --reset) RESET=1 ;;
     --detach) DETACH=1 ;;
     --stop) STOP=1 ;;
     --no-install) INSTALL=0 ;;
-    --block-time) L2_BLOCK_TIME="${2:?--block-time needs a value, e.g. 1s or 200ms}"; shift ;;
+    --no-replica) REPLICA=0 ;;
+    --block-time) L2_BLOCK_TIME="${2:?--block-time needs a number of seconds}"; shift ;;
     --l1-block-time) L1_BLOCK_TIME="${2:?--l1-block-time needs a number of seconds}"; shift ;;
     --l2-port) L2_PORT="${2:?--l2-port needs a port}"; shift ;;
+    --replica-port) REPLICA_PORT="${2:?--replica-port needs a port}"; shift ;;
     --l1-port) L1_PORT="${2:?--l1-port needs a port}"; shift ;;
+    --da-port) DA_PORT="${2:?--da-port needs a port}"; shift ;;
     --metrics-port) METRICS_PORT="${2:?--metrics-port needs a port}"; shift ;;
     --block-time=*) L2_BLOCK_TIME="${1#*=}" ;;
     --l1-block-time=*) L1_BLOCK_TIME="${1#*=}" ;;
     --l2-port=*) L2_PORT="${1#*=}" ;;
+    --replica-port=*) REPLICA_PORT="${1#*=}" ;;
     --l1-port=*) L1_PORT="${1#*=}" ;;
+    --da-port=*) DA_PORT="${1#*=}" ;;
     --metrics-port=*) METRICS_PORT="${1#*=}" ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see deploy/devnet.sh --help)" ;;
   esac
   shift
 done
-for p in "$L2_PORT" "$L1_PORT" "$METRICS_PORT"; do
+SEQ_METRICS=$METRICS_PORT REPLICA_METRICS=$((METRICS_PORT + 1)) BATCHER_METRICS=$((METRICS_PORT + 2)) DA_METRICS=$((METRICS_PORT + 3))
+PORTS=("$L1_PORT" "$L2_PORT" "$DA_PORT" "$SEQ_METRICS" "$BATCHER_METRICS" "$DA_METRICS")
+((REPLICA)) && PORTS+=("$REPLICA_PORT" "$REPLICA_METRICS")
+for p in "${PORTS[@]}"; do
   if ! [[ "$p" =~ ^[0-9]+$ ]] || ((p == 0 || p > 65535)); then die "not a port: $p"; fi
 done
-[[ "$L1_BLOCK_TIME" =~ ^[0-9]+$ ]] || die "--l1-block-time takes whole seconds (anvil), got: $L1_BLOCK_TIME"
-[[ "$L2_BLOCK_TIME" =~ ^[0-9]+(ms|s|m)$ ]] || die "--block-time takes a duration like 1s or 200ms, got: $L2_BLOCK_TIME"
+[[ "$L1_BLOCK_TIME" =~ ^[1-9][0-9]*$ ]] || die "--l1-block-time takes whole seconds (anvil), got: $L1_BLOCK_TIME"
+[[ "$L2_BLOCK_TIME" =~ ^[1-9][0-9]*$ ]] || die "--block-time takes whole seconds (OP rollups have whole-second blocks), got: $L2_BLOCK_TIME"
 
 # --- stopping --------------------------------------------------------------------------------------
 
@@ -89,80 +115,91 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
 }
 
+any_alive() {
+  local name
+  for name in supervisor "${SERVICES[@]}"; do
+    alive "$(pid_of "$name")" && return 0
+  done
+  return 1
+}
+
 if ((STOP)); then
-  sup="$(pid_of supervisor)" seq="$(pid_of sequencer)" l1="$(pid_of anvil)"
-  if ! alive "$sup" && ! alive "$seq" && ! alive "$l1"; then
+  if ! any_alive; then
     rm -f "$PID_FILE" "$INFO_FILE"
     log "no devnet is running"
     exit 0
   fi
+  sup="$(pid_of supervisor)"
   if alive "$sup"; then
-    # A foreground devnet.sh stops its own nodes in order on TERM.
+    # A foreground devnet.sh stops its own services in order on TERM.
     stop_pid "devnet.sh (foreground)" "$sup"
   fi
-  stop_pid trex-sequencer "$seq"
-  stop_pid anvil "$l1"
+  for name in "${SERVICES[@]}"; do stop_pid "$name" "$(pid_of "$name")"; done
   rm -f "$PID_FILE" "$INFO_FILE"
   log "stopped"
   exit 0
 fi
 
 # --- preflight ---------------------------------------------------------------------------------------
-for name in supervisor sequencer anvil; do
+for name in supervisor "${SERVICES[@]}"; do
   if alive "$(pid_of "$name")"; then
     die "a devnet is already running ($name pid $(pid_of "$name")); stop it with: deploy/devnet.sh --stop"
   fi
 done
-for p in "$L1_PORT" "$L2_PORT" "$METRICS_PORT"; do
+for p in "${PORTS[@]}"; do
   if port_busy "$p"; then
-    die "127.0.0.1:$p is already in use; free it or pick other ports (--l1-port, --l2-port, --metrics-port)"
+    die "127.0.0.1:$p is already in use; free it or pick other ports (see --help)"
   fi
 done
-command -v curl >/dev/null || die "curl is needed to check the nodes' health (Debian: apt-get install curl)"
+command -v curl >/dev/null || die "curl is needed to check the services' health (Debian: apt-get install curl)"
 
 if ((INSTALL)); then
   "$ROOT/deploy/install-tools.sh" || die "deploy/install-tools.sh failed"
 fi
 use_tools
-for t in anvil cast; do
+for t in anvil cast forge; do
   [[ -x "$TOOLS_BIN/$t" ]] || die "$TOOLS_BIN/$t is missing: run deploy/install-tools.sh"
 done
+ensure_postgres
+ensure_database "$DATABASE"
 
-if [[ -n "${TREX_SEQUENCER_BIN:-}" ]]; then
-  SEQ_BIN="$TREX_SEQUENCER_BIN"
+if [[ -n "${TREX_BIN_DIR:-}" ]]; then
+  BIN_DIR="$TREX_BIN_DIR"
 else
-  log "building trex-sequencer (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
-  (cd "$ROOT" && cargo build --release --locked -p trex-sequencer --bin trex-sequencer) ||
-    die "cargo build --release -p trex-sequencer failed"
-  SEQ_BIN="$CARGO_TARGET_DIR/release/trex-sequencer"
+  log "building trex-sequencer, trex-batcher, trex-da-bridge (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+  (cd "$ROOT" && cargo build --release --locked -p trex-sequencer -p trex-batcher -p trex-da-bridge) ||
+    die "cargo build --release failed"
+  BIN_DIR="$CARGO_TARGET_DIR/release"
 fi
-[[ -x "$SEQ_BIN" ]] || die "no sequencer binary at $SEQ_BIN"
+for b in trex-sequencer trex-batcher trex-da-bridge; do
+  [[ -x "$BIN_DIR/$b" ]] || die "no $b binary in $BIN_DIR"
+done
 
 if ((RESET)); then
-  log "--reset: wiping $DEVNET_DIR"
+  log "--reset: wiping $DEVNET_DIR and the batcher's database $DATABASE"
   rm -rf "$DEVNET_DIR"
+  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DATABASE" postgres >/dev/null ||
+    die "cannot drop database $DATABASE"
+  ensure_database "$DATABASE"
 fi
-mkdir -p "$LOG_DIR" "$SEQ_DATADIR"
+mkdir -p "$LOG_DIR" "$SEQ_DATADIR" "$DA_DATADIR"
 
 # --- start ---------------------------------------------------------------------------------------------
-ANVIL_LOG="$LOG_DIR/anvil.log"
-SEQ_LOG="$LOG_DIR/sequencer.log"
-ANVIL_PID="" SEQ_PID=""
+declare -A PIDS=()
 # One log per run; the previous run's is kept beside it as *.log.prev.
-for f in "$ANVIL_LOG" "$SEQ_LOG"; do
-  if [[ -f "$f" ]]; then mv -f "$f" "$f.prev"; fi
+for name in "${SERVICES[@]}"; do
+  if [[ -f "$LOG_DIR/$name.log" ]]; then mv -f "$LOG_DIR/$name.log" "$LOG_DIR/$name.log.prev"; fi
 done
 
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
-  local rc=$?
-  # Stopping the nodes must not be cut short: not by a failing command, nor by SIGPIPE when the
-  # terminal or a `| tee` reading our output is already gone.
+  local rc=$? name
+  # Stopping must not be cut short: not by a failing command, nor by SIGPIPE when the terminal or a
+  # `| tee` reading our output is already gone.
   set +e
   trap '' PIPE
   trap - EXIT INT TERM
-  stop_pid trex-sequencer "$SEQ_PID"
-  stop_pid anvil "$ANVIL_PID"
+  for name in "${SERVICES[@]}"; do stop_pid "$name" "${PIDS[$name]:-}"; done
   rm -f "$PID_FILE" "$INFO_FILE"
   exit "$rc"
 }
@@ -170,113 +207,143 @@ trap cleanup EXIT
 trap 'trap "" PIPE; log "interrupted" || true; exit 130' INT
 trap 'trap "" PIPE; log "terminated" || true; exit 143' TERM
 
-# Logs are files: NO_COLOR keeps terminal colour codes out of them.
-# Each node runs in its own session (setsid), so a Ctrl-C in the terminal reaches only this script,
-# which then stops the sequencer first and anvil second; a detached devnet survives the terminal.
-if [[ -f "$ANVIL_STATE" ]]; then
-  log "L1: resuming anvil state from ${ANVIL_STATE#"$ROOT"/}"
-fi
-NO_COLOR=1 setsid "$TOOLS_BIN/anvil" --host 127.0.0.1 --port "$L1_PORT" --chain-id "$L1_CHAIN_ID" \
-  --block-time "$L1_BLOCK_TIME" --state "$ANVIL_STATE" </dev/null >>"$ANVIL_LOG" 2>&1 &
-ANVIL_PID=$!
+write_pids() {
+  local name
+  {
+    ((DETACH)) || echo "supervisor $$"
+    for name in "${!PIDS[@]}"; do echo "$name ${PIDS[$name]}"; done
+  } >"$PID_FILE"
+}
 
-if [[ -n "$(ls -A "$SEQ_DATADIR")" ]]; then
-  log "L2: resuming the sequencer datadir ${SEQ_DATADIR#"$ROOT"/} (use --reset for a fresh chain)"
-fi
-NO_COLOR=1 setsid "$SEQ_BIN" node --chain devnet --datadir "$SEQ_DATADIR" \
-  --http.addr 127.0.0.1 --http.port "$L2_PORT" --block-time "$L2_BLOCK_TIME" \
-  --gas-limit 30000000 --metrics.addr "127.0.0.1:$METRICS_PORT" </dev/null >>"$SEQ_LOG" 2>&1 &
-SEQ_PID=$!
+# launch NAME PROGRAM ARGS... : runs in its own session (setsid), so a Ctrl-C in the terminal
+# reaches only this script, which then stops the services in order; a detached devnet survives the
+# terminal. NO_COLOR keeps colour codes out of the log files.
+launch() {
+  local name="$1"
+  shift
+  NO_COLOR=1 setsid "$@" </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+  PIDS[$name]=$!
+  write_pids
+}
 
-SUPERVISOR_PID=$$
-((DETACH)) && SUPERVISOR_PID=""
-{
-  [[ -n "$SUPERVISOR_PID" ]] && echo "supervisor $SUPERVISOR_PID"
-  echo "sequencer $SEQ_PID"
-  echo "anvil $ANVIL_PID"
-} >"$PID_FILE"
+# wait_http NAME URL TIMEOUT_S: waits until URL answers 2xx, or fails with the log tail.
+wait_http() {
+  local name="$1" url="$2" deadline=$((SECONDS + $3))
+  until curl -fsS --max-time 2 "$url" >/dev/null 2>&1; do
+    if ! alive "${PIDS[$name]}" || ((SECONDS >= deadline)); then
+      printf '%s: error: %s did not answer %s\n%s\n' "$SCRIPT_NAME" "$name" "$url" \
+        "$(last_lines "$LOG_DIR/$name.log")" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
 
 L1_URL="http://127.0.0.1:$L1_PORT"
 L2_URL="http://127.0.0.1:$L2_PORT"
-wait_rpc "anvil (L1)" "$L1_URL" "$ANVIL_PID" "$ANVIL_LOG" 30 "$L1_CHAIN_ID" || exit 1
-wait_rpc "trex-sequencer (L2)" "$L2_URL" "$SEQ_PID" "$SEQ_LOG" 120 "$L2_CHAIN_ID" || exit 1
+REPLICA_URL="http://127.0.0.1:$REPLICA_PORT"
+DA_URL="http://127.0.0.1:$DA_PORT"
+
+# L1: anvil. With one slot per epoch, `finalized` trails the head by two blocks.
+if [[ -f "$ANVIL_STATE" ]]; then
+  log "L1: resuming anvil state from ${ANVIL_STATE#"$ROOT"/}"
+fi
+launch anvil "$TOOLS_BIN/anvil" --host 127.0.0.1 --port "$L1_PORT" --chain-id "$L1_CHAIN_ID" \
+  --block-time "$L1_BLOCK_TIME" --slots-in-an-epoch 1 --state "$ANVIL_STATE"
+wait_rpc "anvil (L1)" "$L1_URL" "${PIDS[anvil]}" "$LOG_DIR/anvil.log" 30 "$L1_CHAIN_ID" || exit 1
+
+# The rollup: L1 contracts, the L2 genesis and the rollup config, once per chain.
+if [[ ! -f "$ROLLUP_DIR/rollup.json" ]]; then
+  [[ -z "$(ls -A "$SEQ_DATADIR")" ]] ||
+    die "$SEQ_DATADIR holds a chain but $ROLLUP_DIR/rollup.json is missing; use --reset"
+  log "deploying the L1 contracts (deploy/deploy-l1.sh)"
+  if ! "$ROOT/deploy/deploy-l1.sh" "$L1_URL" "$DEPLOYMENT" >"$LOG_DIR/deploy-l1.log" 2>&1; then
+    die "deploying the L1 contracts failed
+$(last_lines "$LOG_DIR/deploy-l1.log")"
+  fi
+  "$BIN_DIR/trex-sequencer" init-rollup --chain devnet --l1-deployment "$DEPLOYMENT" \
+    --out-dir "$ROLLUP_DIR" --block-time "$L2_BLOCK_TIME" --seq-window-size 120 \
+    --channel-timeout 40 || die "trex-sequencer init-rollup failed"
+else
+  log "resuming the rollup in ${ROLLUP_DIR#"$ROOT"/} (use --reset for a fresh one)"
+fi
+
+launch da-bridge "$BIN_DIR/trex-da-bridge" --addr "127.0.0.1:$DA_PORT" --datadir "$DA_DATADIR" \
+  --metrics.addr "127.0.0.1:$DA_METRICS"
+wait_http da-bridge "$DA_URL/health" 30 || exit 1
+
+NODE_ARGS=(--chain "$ROLLUP_DIR/genesis.json" --rollup.config "$ROLLUP_DIR/rollup.json"
+  --l1.rpc-url "$L1_URL" --da.url "$DA_URL" --http.addr 127.0.0.1)
+launch sequencer "$BIN_DIR/trex-sequencer" node "${NODE_ARGS[@]}" --mode sequencer \
+  --datadir "$SEQ_DATADIR" --http.port "$L2_PORT" --l1.confs 2 \
+  --metrics.addr "127.0.0.1:$SEQ_METRICS"
+wait_rpc "trex-sequencer (L2)" "$L2_URL" "${PIDS[sequencer]}" "$LOG_DIR/sequencer.log" 120 \
+  "$L2_CHAIN_ID" || exit 1
+
+launch batcher "$BIN_DIR/trex-batcher" --l1-rpc "$L1_URL" --l2-rpc "$L2_URL" --da-url "$DA_URL" \
+  --rollup-config "$ROLLUP_DIR/rollup.json" --private-key "$BATCHER_KEY" \
+  --database-url "postgres://postgres@127.0.0.1:5432/$DATABASE" \
+  --metrics.addr "127.0.0.1:$BATCHER_METRICS"
+wait_http batcher "http://127.0.0.1:$BATCHER_METRICS/metrics" 60 || exit 1
+
+if ((REPLICA)); then
+  mkdir -p "$REPLICA_DATADIR"
+  launch replica "$BIN_DIR/trex-sequencer" node "${NODE_ARGS[@]}" --mode replica \
+    --datadir "$REPLICA_DATADIR" --http.port "$REPLICA_PORT" \
+    --metrics.addr "127.0.0.1:$REPLICA_METRICS"
+  wait_rpc "trex-sequencer (replica)" "$REPLICA_URL" "${PIDS[replica]}" "$LOG_DIR/replica.log" \
+    120 "$L2_CHAIN_ID" || exit 1
+fi
 
 # --- devnet.json -------------------------------------------------------------------------------------
 ACCOUNTS_JSON="$(cast wallet derive "$DEV_MNEMONIC" --accounts 10 --insecure --json)" ||
   die "cast wallet derive failed"
 TMP_INFO="$INFO_FILE.tmp.$$"
-export ACCOUNTS_JSON DETACH SUPERVISOR_PID L1_CHAIN_ID L1_PORT L1_BLOCK_TIME ANVIL_PID ANVIL_LOG \
-  ANVIL_STATE L2_CHAIN_ID L2_PORT L2_BLOCK_TIME METRICS_PORT SEQ_PID SEQ_LOG SEQ_DATADIR SEQ_BIN \
-  DEV_MNEMONIC
-node - "$TMP_INFO" <<'EOF' || die "writing $INFO_FILE failed"
-const fs = require('node:fs');
-const e = process.env;
-const pid = (s) => (s ? Number(s) : null);
-const info = {
-  version: 1,
-  startedAt: new Date().toISOString(),
-  detached: e.DETACH === '1',
-  supervisorPid: pid(e.SUPERVISOR_PID),
-  l1: {
-    name: 'anvil',
-    chainId: Number(e.L1_CHAIN_ID),
-    http: `http://127.0.0.1:${e.L1_PORT}`,
-    ws: `ws://127.0.0.1:${e.L1_PORT}`,
-    blockTimeSeconds: Number(e.L1_BLOCK_TIME),
-    pid: pid(e.ANVIL_PID),
-    log: e.ANVIL_LOG,
-    state: e.ANVIL_STATE,
-  },
-  l2: {
-    name: 'trex-sequencer',
-    chainId: Number(e.L2_CHAIN_ID),
-    http: `http://127.0.0.1:${e.L2_PORT}`,
-    ws: `ws://127.0.0.1:${e.L2_PORT}`,
-    blockTime: e.L2_BLOCK_TIME,
-    metrics: `http://127.0.0.1:${e.METRICS_PORT}/metrics`,
-    pid: pid(e.SEQ_PID),
-    log: e.SEQ_LOG,
-    datadir: e.SEQ_DATADIR,
-    binary: e.SEQ_BIN,
-  },
-  mnemonic: e.DEV_MNEMONIC,
-  derivationPath: "m/44'/60'/0'/0/{index}",
-  accounts: JSON.parse(e.ACCOUNTS_JSON).map((a, index) => ({
-    index,
-    address: a.address,
-    privateKey: a.private_key,
-  })),
-};
-fs.writeFileSync(process.argv[2], JSON.stringify(info, null, 2) + '\n');
-EOF
+PIDS_JSON=""
+for name in "${!PIDS[@]}"; do PIDS_JSON+="\"$name\":${PIDS[$name]},"; done
+PIDS_JSON="{${PIDS_JSON%,}}"
+SUPERVISOR_PID=$$
+((DETACH)) && SUPERVISOR_PID=""
+export ACCOUNTS_JSON DETACH SUPERVISOR_PID L1_CHAIN_ID L1_URL L1_PORT L1_BLOCK_TIME ANVIL_STATE \
+  L2_CHAIN_ID L2_URL L2_PORT L2_BLOCK_TIME REPLICA REPLICA_URL REPLICA_PORT DA_URL DA_DATADIR \
+  SEQ_METRICS REPLICA_METRICS BATCHER_METRICS DA_METRICS SEQ_DATADIR REPLICA_DATADIR BIN_DIR \
+  DEV_MNEMONIC LOG_DIR PIDS_JSON DEPLOYMENT ROLLUP_DIR DATABASE
+node "$ROOT/deploy/tools/devnet-info.js" "$TMP_INFO" || die "writing $INFO_FILE failed"
 mv -f "$TMP_INFO" "$INFO_FILE"
 
 L2_HEAD="$(rpc_call "$L2_URL" eth_blockNumber)" && L2_HEAD="$((L2_HEAD))" || L2_HEAD='?'
+REPLICA_LINE=""
+((REPLICA)) && REPLICA_LINE="  L2 replica                $REPLICA_URL  (derives from L1 + DA only)"
 
 cat >&2 <<EOF
 
   T-Rex devnet is up
-  L2 trex-sequencer  chain $L2_CHAIN_ID  $L2_URL  ws://127.0.0.1:$L2_PORT  (head $L2_HEAD, blocks every $L2_BLOCK_TIME)
-  L1 anvil           chain $L1_CHAIN_ID  $L1_URL  ws://127.0.0.1:$L1_PORT
-  metrics            http://127.0.0.1:$METRICS_PORT/metrics
-  dev account 0      $(node -p 'JSON.parse(process.argv[1])[0].address' "$ACCOUNTS_JSON")  (10 funded accounts in ${INFO_FILE#"$ROOT"/})
-  logs               ${LOG_DIR#"$ROOT"/}/anvil.log  ${LOG_DIR#"$ROOT"/}/sequencer.log
-  try                cast block-number --rpc-url $L2_URL
+  L2 sequencer   chain $L2_CHAIN_ID  $L2_URL  ws://127.0.0.1:$L2_PORT  (head $L2_HEAD, blocks every ${L2_BLOCK_TIME}s)
+$REPLICA_LINE
+  L1 anvil       chain $L1_CHAIN_ID  $L1_URL  ws://127.0.0.1:$L1_PORT
+  DA bridge                 $DA_URL  (embedded store)
+  batcher                   ledger postgres://postgres@127.0.0.1:5432/$DATABASE
+  metrics        sequencer :$SEQ_METRICS  replica :$REPLICA_METRICS  batcher :$BATCHER_METRICS  DA bridge :$DA_METRICS
+  dev account 0  $(node -p 'JSON.parse(process.argv[1])[0].address' "$ACCOUNTS_JSON")  (10 funded accounts in ${INFO_FILE#"$ROOT"/})
+  logs           ${LOG_DIR#"$ROOT"/}/
+  try            cast block-number --rpc-url $L2_URL
+                 cast rpc optimism_syncStatus --rpc-url $L2_URL
 
 EOF
 
 if ((DETACH)); then
   trap - EXIT INT TERM
-  log "detached (sequencer pid $SEQ_PID, anvil pid $ANVIL_PID); stop with: deploy/devnet.sh --stop"
+  log "detached; stop with: deploy/devnet.sh --stop"
   exit 0
 fi
 
-log "running; Ctrl-C stops both nodes"
-# Wake up when either node exits; the traps handle Ctrl-C and TERM.
-wait -n "$SEQ_PID" "$ANVIL_PID" || true
-if ! alive "$SEQ_PID"; then
-  printf '%s: error: trex-sequencer exited unexpectedly\n%s\n' "$SCRIPT_NAME" "$(last_lines "$SEQ_LOG")" >&2
-else
-  printf '%s: error: anvil exited unexpectedly\n%s\n' "$SCRIPT_NAME" "$(last_lines "$ANVIL_LOG")" >&2
-fi
+log "running; Ctrl-C stops everything"
+# Wake up when any service exits; the traps handle Ctrl-C and TERM.
+wait -n "${PIDS[@]}" || true
+for name in "${SERVICES[@]}"; do
+  if [[ -n "${PIDS[$name]:-}" ]] && ! alive "${PIDS[$name]}"; then
+    printf '%s: error: %s exited unexpectedly\n%s\n' "$SCRIPT_NAME" "$name" \
+      "$(last_lines "$LOG_DIR/$name.log")" >&2
+  fi
+done
 exit 1

@@ -93,3 +93,37 @@ alive() {
 
 # port_busy PORT -> succeeds if something listens on 127.0.0.1:PORT.
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# ensure_postgres -> makes sure PostgreSQL answers at 127.0.0.1:5432, installing and starting it
+# with apt if it does not (a fresh machine); fails with a clear message otherwise.
+pg_up() {
+  if command -v pg_isready >/dev/null; then
+    pg_isready -q -h 127.0.0.1 -p 5432
+  else
+    port_busy 5432
+  fi
+}
+ensure_postgres() {
+  if pg_up; then
+    return 0
+  fi
+  log "PostgreSQL does not answer at 127.0.0.1:5432; installing and starting it with apt"
+  command -v apt-get >/dev/null || die "PostgreSQL is not running at 127.0.0.1:5432 and apt-get is not available to install it"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq || die "apt-get update failed"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
+  $sudo service postgresql start || true
+  for _ in $(seq 1 60); do pg_up && break; sleep 0.5; done
+  pg_up || die "PostgreSQL still does not answer at 127.0.0.1:5432 after installing and starting it"
+  log "PostgreSQL started"
+}
+
+# ensure_database NAME -> creates the database NAME on 127.0.0.1:5432 (user postgres) if absent.
+ensure_database() {
+  local name="$1"
+  command -v psql >/dev/null || die "psql is needed to create the database $name (Debian: apt-get install postgresql-client)"
+  if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" postgres | grep -q 1; then
+    psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $name" postgres >/dev/null || die "cannot create database $name"
+  fi
+}

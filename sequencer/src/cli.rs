@@ -3,6 +3,7 @@
 use crate::{
     node::{ProducerConfig, SEQUENCER_FEE_VAULT},
     pool::PoolConfig,
+    rollup::{RollupMode, init::RollupParams},
     rpc::RpcConfig,
 };
 use alloy_primitives::Address;
@@ -25,8 +26,90 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the sequencer: produce blocks and serve JSON-RPC.
+    /// Run the node: produce (or, as a replica, derive) blocks and serve JSON-RPC.
     Node(NodeArgs),
+    /// Write the L2 genesis.json and rollup.json for a chain deployed to L1.
+    InitRollup(InitRollupArgs),
+}
+
+/// `trex-sequencer init-rollup` flags.
+#[derive(Debug, Args)]
+pub struct InitRollupArgs {
+    /// Chain: mainnet, testnet, devnet, or a path to a geth-style genesis.json.
+    #[arg(long, env = "TREX_CHAIN", default_value = "devnet")]
+    pub chain: String,
+    /// The L1 deployment written by deploy/deploy-l1.sh.
+    #[arg(long, env = "TREX_L1_DEPLOYMENT")]
+    pub l1_deployment: PathBuf,
+    /// Directory to write genesis.json and rollup.json into.
+    #[arg(long, env = "TREX_ROLLUP_OUT_DIR")]
+    pub out_dir: PathBuf,
+    /// L2 block time in whole seconds.
+    #[arg(long, default_value_t = 1)]
+    pub block_time: u64,
+    /// Sequencing window in L1 blocks.
+    #[arg(long, default_value_t = 3600)]
+    pub seq_window_size: u64,
+    /// Channel timeout in L1 blocks.
+    #[arg(long, default_value_t = 50)]
+    pub channel_timeout: u64,
+    /// Most seconds an L2 block may run ahead of its L1 origin.
+    #[arg(long, default_value_t = 1800)]
+    pub max_sequencer_drift: u64,
+    /// L2 block gas limit.
+    #[arg(long, default_value_t = 30_000_000)]
+    pub gas_limit: u64,
+    /// The batcher's address (default: anvil's account 1, the devnet batcher).
+    #[arg(long, default_value = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8")]
+    pub batcher: Address,
+    /// Ecotone L1 base fee scalar.
+    #[arg(long, default_value_t = 1368)]
+    pub base_fee_scalar: u32,
+    /// Ecotone L1 blob base fee scalar.
+    #[arg(long, default_value_t = 810_949)]
+    pub blob_base_fee_scalar: u32,
+}
+
+impl InitRollupArgs {
+    /// The rollup parameters.
+    pub const fn params(&self) -> RollupParams {
+        RollupParams {
+            block_time: self.block_time,
+            seq_window_size: self.seq_window_size,
+            channel_timeout: self.channel_timeout,
+            max_sequencer_drift: self.max_sequencer_drift,
+            gas_limit: self.gas_limit,
+            batcher: self.batcher,
+            base_fee_scalar: self.base_fee_scalar,
+            blob_base_fee_scalar: self.blob_base_fee_scalar,
+        }
+    }
+}
+
+/// Rollup-mode flags: without `--rollup.config` the node runs standalone (no L1).
+#[derive(Debug, Args)]
+pub struct RollupArgs {
+    /// op-node style rollup.json; turns on rollup mode.
+    #[arg(long = "rollup.config", env = "TREX_ROLLUP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Sequencer (produces blocks) or replica (derives every block from L1 and DA).
+    #[arg(long = "mode", env = "TREX_MODE", value_enum, default_value = "sequencer")]
+    pub mode: RollupMode,
+    /// L1 JSON-RPC endpoint.
+    #[arg(long = "l1.rpc-url", env = "TREX_L1_RPC_URL")]
+    pub l1_rpc_url: Option<url::Url>,
+    /// L1 blocks the sequencer waits before taking an L1 block (and its deposits) as origin.
+    #[arg(long = "l1.confs", env = "TREX_L1_CONFS", default_value_t = 4)]
+    pub l1_confirmations: u64,
+    /// How often L1 is polled when idle.
+    #[arg(long = "l1.poll-interval", env = "TREX_L1_POLL_INTERVAL", default_value = "500ms", value_parser = humantime::parse_duration)]
+    pub poll_interval: Duration,
+    /// Timeout of each L1 request.
+    #[arg(long = "l1.timeout", env = "TREX_L1_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub l1_timeout: Duration,
+    /// The DA bridge (alt-DA server) to resolve commitments the batcher posted.
+    #[arg(long = "da.url", env = "TREX_DA_URL")]
+    pub da_url: Option<url::Url>,
 }
 
 /// `trex-sequencer node` flags.
@@ -56,6 +139,9 @@ pub struct NodeArgs {
     /// Address for the Prometheus `/metrics` endpoint; off if unset.
     #[arg(long = "metrics.addr", env = "TREX_METRICS_ADDR")]
     pub metrics_addr: Option<SocketAddr>,
+    /// Rollup-mode flags.
+    #[command(flatten)]
+    pub rollup: RollupArgs,
 }
 
 /// JSON-RPC server flags.
@@ -160,7 +246,7 @@ mod tests {
             "127.0.0.1:9001",
         ])
         .unwrap();
-        let Command::Node(args) = cli.command;
+        let Command::Node(args) = cli.command else { panic!("node") };
         assert_eq!(args.block_time, Duration::from_millis(200));
         assert_eq!(args.gas_limit, 1_000_000_000);
         assert_eq!(args.rpc().addr.port(), 0);

@@ -74,6 +74,9 @@ pub struct BlockAttributes {
     pub fee_recipient: Address,
     /// The `prevrandao` value.
     pub prev_randao: B256,
+    /// The header's `parent_beacon_block_root` from Cancun on: the L1 origin's, in rollup mode
+    /// (zero when unset).
+    pub parent_beacon_block_root: Option<B256>,
 }
 
 /// A transaction the builder left out of a block.
@@ -162,7 +165,8 @@ impl BlockBuilder {
             Bytes::new()
         };
         let cancun = chain.is_cancun_active_at_timestamp(timestamp);
-        let parent_beacon_block_root = cancun.then_some(B256::ZERO);
+        let parent_beacon_block_root =
+            cancun.then(|| attributes.parent_beacon_block_root.unwrap_or_default());
 
         let state = StateAt::latest(reader);
         let mut db = State::builder().with_database_ref(&state).with_bundle_update().build();
@@ -383,6 +387,7 @@ mod tests {
             gas_limit: 30_000_000,
             fee_recipient: Address::repeat_byte(0x11),
             prev_randao: B256::repeat_byte(7),
+            parent_beacon_block_root: None,
         };
         let built = builder
             .build(reader, &parent, chain.genesis_hash(), &attributes, &mut txs.into_iter())

@@ -5,14 +5,18 @@ use trex_sequencer::cli::{Cli, Command};
 
 #[tokio::main]
 async fn main() {
-    let Cli { command: Command::Node(args) } = Cli::parse();
+    let Cli { command } = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,jsonrpsee=warn".into()),
         )
         .init();
-    if let Err(err) = trex_sequencer::run(args).await {
+    let outcome = match command {
+        Command::Node(args) => trex_sequencer::run(args).await,
+        Command::InitRollup(args) => trex_sequencer::init_rollup(&args),
+    };
+    if let Err(err) = outcome {
         eprintln!("trex-sequencer: {err}");
         std::process::exit(1);
     }

@@ -39,6 +39,14 @@ pub struct Metrics {
     pub pool_queued: IntGauge,
     /// JSON-RPC latency by method.
     pub rpc_seconds: HistogramVec,
+    /// Rollup mode: the safe L2 head (derived from L1 data).
+    pub safe_head: IntGauge,
+    /// Rollup mode: the finalized L2 head.
+    pub finalized_head: IntGauge,
+    /// Rollup mode: the L1 block derivation has read up to.
+    pub l1_derived: IntGauge,
+    /// Rollup mode: blocks removed by an unwind (L1 reorg or a block replaced by derivation).
+    pub unwound_blocks: IntCounter,
 }
 
 impl Metrics {
@@ -66,8 +74,20 @@ impl Metrics {
             &["method"],
         )
         .expect("valid");
+        let safe_head =
+            IntGauge::new("safe_head_block", "Safe L2 head (derived from L1 data)").expect("valid");
+        let finalized_head =
+            IntGauge::new("finalized_head_block", "Finalized L2 head").expect("valid");
+        let l1_derived =
+            IntGauge::new("l1_derived_block", "L1 block derivation has read up to").expect("valid");
+        let unwound_blocks =
+            IntCounter::new("unwound_blocks_total", "Blocks removed by an unwind").expect("valid");
         for metric in [
             Box::new(head.clone()) as Box<dyn prometheus::core::Collector>,
+            Box::new(safe_head.clone()),
+            Box::new(finalized_head.clone()),
+            Box::new(l1_derived.clone()),
+            Box::new(unwound_blocks.clone()),
             Box::new(blocks.clone()),
             Box::new(transactions.clone()),
             Box::new(gas.clone()),
@@ -90,6 +110,10 @@ impl Metrics {
             pool_pending,
             pool_queued,
             rpc_seconds,
+            safe_head,
+            finalized_head,
+            l1_derived,
+            unwound_blocks,
         }
     }
 

@@ -2,7 +2,7 @@
 
 use crate::{
     error::NodeError,
-    executor::{BlockAttributes, BlockBuilder, CandidateTx, TransactionSource},
+    executor::{BlockAttributes, BlockBuilder, BuiltBlock, CandidateTx, TransactionSource},
     metrics::Metrics,
     pool::{AccountState, BestTransactions, PoolConfig, TxPool, ValidationRules},
     storage::{StateAt, Store, StoredBlock},
@@ -46,6 +46,8 @@ pub struct Node {
     pub producer: ProducerConfig,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// Rollup mode's config and heads; unset in standalone mode.
+    pub rollup: std::sync::OnceLock<Arc<crate::rollup::RollupContext>>,
     builder: BlockBuilder,
     new_blocks: broadcast::Sender<Arc<StoredBlock>>,
 }
@@ -69,6 +71,7 @@ impl Node {
             pool: TxPool::new(pool),
             producer,
             metrics,
+            rollup: std::sync::OnceLock::new(),
             new_blocks,
         }))
     }
@@ -98,29 +101,55 @@ impl Node {
     /// Like [`Self::produce_block`], but with a `deadline` the block stays open until then: it
     /// executes transactions as they arrive in the pool, and is sealed and committed at the
     /// deadline. Execution thus overlaps the slot, and only the roots and the commit remain
-    /// after it.
+    /// after it. Standalone mode: the timestamp follows the wall clock.
     pub fn produce_block_until(
         &self,
         deadline: Option<Instant>,
     ) -> Result<Arc<StoredBlock>, NodeError> {
         let started = Instant::now();
+        let (parent, parent_hash) = self.head()?;
+        let sealed_at = deadline.map_or_else(SystemTime::now, |deadline| {
+            SystemTime::now() + deadline.saturating_duration_since(Instant::now())
+        });
+        let template = BlockTemplate {
+            attributes: BlockAttributes {
+                timestamp: timestamp_at(sealed_at).max(parent.timestamp),
+                gas_limit: self.producer.gas_limit,
+                fee_recipient: self.producer.fee_recipient,
+                prev_randao: keccak256(parent_hash),
+                parent_beacon_block_root: None,
+            },
+            forced: Vec::new(),
+            pool: deadline.map_or(PoolInclusion::Snapshot, PoolInclusion::Until),
+        };
+        let built = self.build_block(template)?;
+        self.commit_built(built, started)
+    }
+
+    /// The head header and its hash.
+    pub fn head(&self) -> Result<(Header, B256), NodeError> {
+        let reader = self.store.reader()?;
+        let head = reader.head_number()?;
+        let header = reader.header(head)?.ok_or_else(|| NodeError::Execution("no head".into()))?;
+        let hash = reader.block_hash(head)?.unwrap_or_else(|| header.hash_slow());
+        Ok((header, hash))
+    }
+
+    /// Builds (without committing) the block `template` describes on top of the head: its forced
+    /// transactions first, in order, then pooled ones as `template.pool` says.
+    pub fn build_block(&self, template: BlockTemplate) -> Result<BuiltBlock, NodeError> {
         // Subscribe before the first snapshot so no transaction announced in between is missed.
         let announcements = self.pool.subscribe_pending_transactions();
         let reader = self.store.reader()?;
         let head = reader.head_number()?;
         let parent = reader.header(head)?.ok_or_else(|| NodeError::Execution("no head".into()))?;
         let parent_hash = reader.block_hash(head)?.unwrap_or_else(|| parent.hash_slow());
-        let sealed_at = deadline.map_or_else(SystemTime::now, |deadline| {
-            SystemTime::now() + deadline.saturating_duration_since(Instant::now())
-        });
-        let attributes = BlockAttributes {
-            timestamp: timestamp_at(sealed_at).max(parent.timestamp),
-            gas_limit: self.producer.gas_limit,
-            fee_recipient: self.producer.fee_recipient,
-            prev_randao: keccak256(parent_hash),
+        let base_fee = self.builder.next_base_fee(&parent, template.attributes.timestamp);
+        let deadline = match template.pool {
+            PoolInclusion::None | PoolInclusion::Snapshot => None,
+            PoolInclusion::Until(deadline) => Some(deadline),
         };
-        let base_fee = self.builder.next_base_fee(&parent, attributes.timestamp);
-        let mut source = PoolSource {
+        let pool = (!matches!(template.pool, PoolInclusion::None)).then(|| PoolSource {
             pool: &self.pool,
             base_fee,
             deadline,
@@ -128,8 +157,18 @@ impl Node {
             announcements,
             offered: HashSet::new(),
             invalid: HashSet::new(),
-        };
-        let built = self.builder.build(reader, &parent, parent_hash, &attributes, &mut source)?;
+        });
+        let mut source = ForcedThenPool { forced: template.forced.into_iter(), pool };
+        self.builder.build(reader, &parent, parent_hash, &template.attributes, &mut source)
+    }
+
+    /// Durably commits a block built on the current head, then updates the pool, metrics and
+    /// subscribers. `started` is when building began (for the build-time metric).
+    pub fn commit_built(
+        &self,
+        built: BuiltBlock,
+        started: Instant,
+    ) -> Result<Arc<StoredBlock>, NodeError> {
         self.store.commit_block(&built.block, &built.changes)?;
 
         let block = Arc::new(built.block);
@@ -166,10 +205,48 @@ impl Node {
             txs = block.transactions.len(),
             gas_used = block.header.gas_used,
             elapsed_ms = started.elapsed().as_millis() as u64,
-            "produced block"
+            "committed block"
         );
         let _ = self.new_blocks.send(block.clone());
         Ok(block)
+    }
+
+    /// Removes the blocks above `number` (an L1 reorg or a block derivation replaced) and returns
+    /// their user transactions to the pool, where they are valid again. Blocking.
+    pub fn unwind_to(&self, number: u64) -> Result<(), NodeError> {
+        let removed = self.store.unwind_to(number)?;
+        let (head, _) = self.head()?;
+        let base_fee = self.next_base_fee(&head);
+        let rules = self.validation_rules(&head);
+        let state = StateAt::latest(self.store.reader()?);
+        let mut senders: Vec<Address> = removed
+            .iter()
+            .flat_map(|block| block.transactions.iter().map(|tx| tx.signer()))
+            .collect();
+        senders.sort_unstable();
+        senders.dedup();
+        let mut accounts = Vec::with_capacity(senders.len());
+        for sender in senders {
+            let account = state.account(sender)?.unwrap_or_default();
+            accounts.push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
+        }
+        self.pool.on_canonical_block(base_fee, &[], accounts.iter().copied());
+        let accounts: std::collections::HashMap<_, _> = accounts.into_iter().collect();
+        let mut returned = 0usize;
+        for tx in removed.iter().flat_map(|block| &block.transactions) {
+            if tx.inner().is_deposit() {
+                continue;
+            }
+            let raw = alloy_eips::Encodable2718::encoded_2718(tx.inner());
+            let Ok(valid) = crate::pool::validate_raw_transaction(&raw, &rules) else { continue };
+            if self.pool.add(valid, accounts[&tx.signer()], base_fee).is_ok() {
+                returned += 1;
+            }
+        }
+        self.metrics.head.set(head.number as i64);
+        self.metrics.unwound_blocks.inc_by(removed.len() as u64);
+        tracing::warn!(to = number, blocks = removed.len(), returned, "unwound blocks");
+        Ok(())
     }
 
     /// Produces a block every `block_time` until `cancel` fires. A failure to build or commit is
@@ -202,6 +279,48 @@ fn next_timestamp(parent: &Header) -> u64 {
 
 fn timestamp_at(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// Which pooled transactions a block takes after its forced ones.
+#[derive(Debug, Clone, Copy)]
+pub enum PoolInclusion {
+    /// None: the block holds only its forced transactions (derivation, or past the sequencer
+    /// drift).
+    None,
+    /// The pool's best transactions at the time of building.
+    Snapshot,
+    /// Transactions as they arrive, until the deadline seals the block.
+    Until(Instant),
+}
+
+/// Everything that decides a block's content (the OP engine API's payload attributes).
+#[derive(Debug, Clone)]
+pub struct BlockTemplate {
+    /// Header fields chosen by the sequencer or by derivation.
+    pub attributes: BlockAttributes,
+    /// Transactions that go first, in order: the L1-attributes deposit, user deposits, and in
+    /// derivation the batch's transactions.
+    pub forced: Vec<CandidateTx>,
+    /// Pooled transactions after the forced ones.
+    pub pool: PoolInclusion,
+}
+
+/// The forced transactions in order, then the pool's.
+struct ForcedThenPool<'a> {
+    forced: std::vec::IntoIter<CandidateTx>,
+    pool: Option<PoolSource<'a>>,
+}
+
+impl TransactionSource for ForcedThenPool<'_> {
+    fn next_candidate(&mut self) -> Option<CandidateTx> {
+        self.forced.next().or_else(|| self.pool.as_mut()?.next_candidate())
+    }
+
+    fn mark_invalid(&mut self, sender: Address) {
+        if let Some(pool) = &mut self.pool {
+            pool.mark_invalid(sender);
+        }
+    }
 }
 
 /// How often an open block checks the pool for new transactions while it has none to execute.

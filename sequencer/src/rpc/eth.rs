@@ -9,6 +9,7 @@ use super::{
     },
     error::{internal_error, invalid_params},
 };
+use crate::rollup::RollupMode;
 use crate::{
     pool::{AccountState, PooledTransaction, validate_raw_transaction},
     storage::{StateAt, StoreReader},
@@ -179,6 +180,11 @@ impl EthApiServer for RpcContext {
     }
 
     fn send_raw_transaction(&self, bytes: Bytes) -> RpcResult<B256> {
+        if self.node.rollup.get().is_some_and(|rollup| rollup.mode == RollupMode::Replica) {
+            return Err(invalid_params(
+                "this node is a replica: it derives blocks from L1 only; send transactions to the sequencer",
+            ));
+        }
         let reader = self.reader()?;
         let head = reader.head_number().map_err(internal_error)?;
         let header = reader

@@ -8,6 +8,7 @@ pub mod error;
 mod eth;
 mod fees;
 mod filter;
+mod optimism;
 pub(crate) mod pubsub;
 
 pub use api::{EthApiServer, NetApiServer, TxPoolApiServer, Web3ApiServer};
@@ -72,14 +73,25 @@ impl RpcContext {
 
     /// Resolves a block tag or number to a block number that exists.
     ///
-    /// `safe` and `finalized` resolve to genesis: nothing is derived from L1 data yet (the batcher
-    /// and derivation come with the rollup pipeline), so no L2 block is safe or final.
+    /// `safe` and `finalized` are the rollup's safe (derived from L1 data) and finalized (from
+    /// finalized L1 data) heads; a standalone node has no L1, so they are its genesis.
     pub fn resolve_number(&self, reader: &StoreReader, tag: BlockNumberOrTag) -> RpcResult<u64> {
         let head = reader.head_number().map_err(internal_error)?;
+        let heads = self.node.rollup.get().map(|rollup| rollup.heads());
         let number = match tag {
             BlockNumberOrTag::Latest | BlockNumberOrTag::Pending => head,
-            BlockNumberOrTag::Earliest | BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized => 0,
+            BlockNumberOrTag::Earliest => 0,
+            BlockNumberOrTag::Safe => heads.map_or(0, |heads| heads.safe_l2.block_info.number),
+            BlockNumberOrTag::Finalized => {
+                heads.map_or(0, |heads| heads.finalized_l2.block_info.number)
+            }
             BlockNumberOrTag::Number(number) => number,
+        };
+        // A head moved back by an unwind can briefly sit above the local chain.
+        let number = if matches!(tag, BlockNumberOrTag::Safe | BlockNumberOrTag::Finalized) {
+            number.min(head)
+        } else {
+            number
         };
         if number > head {
             return Err(invalid_params(format!("block {number} not found (head is {head})")));
@@ -137,6 +149,7 @@ pub fn build_module(ctx: RpcContext) -> RpcModule<()> {
     module
         .merge(debug::DebugApiServer::into_rpc(debug::DebugRpc::new(ctx.clone())))
         .expect("unique method names");
+    module.merge(optimism::OptimismApiServer::into_rpc(ctx.clone())).expect("unique method names");
     module.merge(TxPoolApiServer::into_rpc(ctx)).expect("unique method names");
     module
 }

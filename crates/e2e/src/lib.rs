@@ -1,0 +1,6 @@
+#![doc = include_str!("../README.md")]
+
+pub mod devnet;
+pub mod process;
+pub mod rpc;
+pub mod tx;
