@@ -71,7 +71,9 @@ contract SystemConfig is Ownable {
         address batchInbox_,
         address portal_
     ) Ownable(owner_) {
-        if (batchInbox_ == address(0) || portal_ == address(0)) revert ZeroAddress();
+        if (batchInbox_ == address(0) || portal_ == address(0)) {
+            revert ZeroAddress();
+        }
         batchInbox = batchInbox_;
         portal = portal_;
         startBlock = block.number;

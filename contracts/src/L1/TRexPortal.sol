@@ -79,12 +79,9 @@ contract TRexPortal is Ownable {
     /// @param guardian_ The guardian (may pause and unpause).
     /// @param maxGasPerDeposit_ Largest gas limit of one deposit.
     /// @param maxGasPerBlock_ Largest sum of gas limits per L1 block.
-    constructor(
-        address owner_,
-        address guardian_,
-        uint64 maxGasPerDeposit_,
-        uint64 maxGasPerBlock_
-    ) Ownable(owner_) {
+    constructor(address owner_, address guardian_, uint64 maxGasPerDeposit_, uint64 maxGasPerBlock_)
+        Ownable(owner_)
+    {
         _setGuardian(guardian_);
         _setResourceConfig(maxGasPerDeposit_, maxGasPerBlock_);
     }

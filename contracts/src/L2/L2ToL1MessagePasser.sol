@@ -68,7 +68,8 @@ contract L2ToL1MessagePasser {
         payable
     {
         uint256 nonce = messageNonce();
-        bytes32 withdrawalHash = hashWithdrawal(nonce, msg.sender, target, msg.value, gasLimit, data);
+        bytes32 withdrawalHash =
+            hashWithdrawal(nonce, msg.sender, target, msg.value, gasLimit, data);
         sentMessages[withdrawalHash] = true;
         emit MessagePassed(nonce, msg.sender, target, msg.value, gasLimit, data, withdrawalHash);
         unchecked {

@@ -50,7 +50,9 @@ contract TRexPortalTest is Test {
         assertEq(log.emitter, address(portal));
         assertEq(log.topics.length, 4);
         assertEq(
-            log.topics[0], keccak256("TransactionDeposited(address,address,uint256,bytes)"), "topic0"
+            log.topics[0],
+            keccak256("TransactionDeposited(address,address,uint256,bytes)"),
+            "topic0"
         );
     }
 
@@ -112,7 +114,8 @@ contract TRexPortalTest is Test {
     ) public {
         vm.assume(data.length <= 10_000);
         mint = bound(mint, 0, 1000 ether);
-        gasLimit = uint64(bound(gasLimit, portal.minimumGasLimit(uint64(data.length)), MAX_PER_DEPOSIT));
+        gasLimit =
+            uint64(bound(gasLimit, portal.minimumGasLimit(uint64(data.length)), MAX_PER_DEPOSIT));
         deal(alice, mint);
 
         vm.expectEmit(address(portal));
@@ -126,7 +129,8 @@ contract TRexPortalTest is Test {
 
     function test_Deposit_FromContractIsAliased() public {
         PortalCaller caller = new PortalCaller();
-        address expected = address(uint160(address(caller)) + uint160(0x1111000000000000000000000000000000001111));
+        address expected =
+            address(uint160(address(caller)) + uint160(0x1111000000000000000000000000000000001111));
         vm.expectEmit(address(portal));
         emit TransactionDeposited(
             expected, bob, 0, abi.encodePacked(uint256(1 ether), uint256(0), uint64(50_000), false)
@@ -149,7 +153,8 @@ contract TRexPortalTest is Test {
         assertEq(AddressAliasing.toL1(AddressAliasing.toL2(account)), account);
         assertEq(
             uint256(uint160(AddressAliasing.toL2(account))),
-            (uint256(uint160(account)) + uint256(uint160(0x1111000000000000000000000000000000001111))) % 2 ** 160
+            (uint256(uint160(account))
+                    + uint256(uint160(0x1111000000000000000000000000000000001111))) % 2 ** 160
         );
     }
 
@@ -157,7 +162,10 @@ contract TRexPortalTest is Test {
         // msg.sender != tx.origin means the caller is a contract, whatever its code.
         vm.expectEmit(address(portal));
         emit TransactionDeposited(
-            AddressAliasing.toL2(alice), bob, 0, abi.encodePacked(uint256(0), uint256(0), uint64(21_000), false)
+            AddressAliasing.toL2(alice),
+            bob,
+            0,
+            abi.encodePacked(uint256(0), uint256(0), uint64(21_000), false)
         );
         vm.prank(alice, bob);
         portal.depositTransaction(bob, 0, 21_000, false, "");
@@ -215,9 +223,7 @@ contract TRexPortalTest is Test {
 
     function test_Deposit_DataTooLargeReverts() public {
         bytes memory data = new bytes(120_001);
-        vm.expectRevert(
-            abi.encodeWithSelector(TRexPortal.DataTooLarge.selector, 120_001, 120_000)
-        );
+        vm.expectRevert(abi.encodeWithSelector(TRexPortal.DataTooLarge.selector, 120_001, 120_000));
         vm.prank(alice, alice);
         portal.depositTransaction(bob, 0, MAX_PER_DEPOSIT, false, data);
     }
@@ -271,7 +277,10 @@ contract TRexPortalTest is Test {
     function test_Receive_DepositsToSender() public {
         vm.expectEmit(address(portal));
         emit TransactionDeposited(
-            alice, alice, 0, abi.encodePacked(uint256(2 ether), uint256(2 ether), uint64(100_000), false)
+            alice,
+            alice,
+            0,
+            abi.encodePacked(uint256(2 ether), uint256(2 ether), uint64(100_000), false)
         );
         vm.prank(alice, alice);
         (bool ok,) = address(portal).call{value: 2 ether}("");
@@ -284,7 +293,10 @@ contract TRexPortalTest is Test {
         address aliased = AddressAliasing.toL2(address(caller));
         vm.expectEmit(address(portal));
         emit TransactionDeposited(
-            aliased, address(caller), 0, abi.encodePacked(uint256(1), uint256(1), uint64(100_000), false)
+            aliased,
+            address(caller),
+            0,
+            abi.encodePacked(uint256(1), uint256(1), uint64(100_000), false)
         );
         caller.send{value: 1}(portal);
     }
@@ -334,7 +346,9 @@ contract TRexPortalTest is Test {
     }
 
     function test_SetGuardian_OwnerOnly() public {
-        vm.expectRevert(abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian));
+        vm.expectRevert(
+            abi.encodeWithSelector(Ownable.OwnableUnauthorizedAccount.selector, guardian)
+        );
         vm.prank(guardian);
         portal.setGuardian(alice);
 
