@@ -78,6 +78,7 @@ step "committed contract bindings match a fresh forge build (deploy/check-bindin
 if ! "$ROOT/deploy/check-bindings.sh"; then
   FAILED+=("deploy/check-bindings.sh")
 fi
+node "$ROOT/deploy/tools/predeploys.mjs" --check || FAILED+=("deploy/tools/predeploys.mjs --check (genesis predeploys out of date)")
 
 # --- 5. Rust tests ----------------------------------------------------------------------------------
 step "Rust tests (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
