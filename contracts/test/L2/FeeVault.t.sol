@@ -21,7 +21,7 @@ contract FeeVaultTest is Test {
     address internal recipient = makeAddr("recipient");
     address internal anyone = makeAddr("anyone");
 
-    /// The four vaults as the genesis sets them up: runtime code vaultAddr the predeploy address and
+    /// The four vaults as the genesis sets them up: runtime code at the predeploy address and
     /// recipient (slot 0) and minimum (slot 1) written to storage.
     function setUp() public {
         _install(Predeploys.SEQUENCER_FEE_VAULT, address(new SequencerFeeVault()).code, 1 ether);
