@@ -105,8 +105,7 @@ contract SystemConfigTest is Test {
             )
         );
         assertEq(
-            config.scalar(),
-            uint256(bytes32(hex"0100000000000000000000000000000000000000000000000a0b0c0d01020304"))
+            config.scalar(), 0x0100000000000000000000000000000000000000000000000a0b0c0d01020304
         );
         assertEq(uint256(config.basefeeScalar()), 0x01020304);
         assertEq(uint256(config.blobbasefeeScalar()), 0x0a0b0c0d);

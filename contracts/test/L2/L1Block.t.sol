@@ -87,8 +87,7 @@ contract L1BlockTest is Test {
         assertEq(_slot(0), (2 << 64) | 1, "slot 0: timestamp, number");
         assertEq(_slot(1), 3, "slot 1: basefee");
         assertEq(
-            bytes32(_slot(2)),
-            bytes32(hex"0404040404040404040404040404040404040404040404040404040404040404")
+            bytes32(_slot(2)), 0x0404040404040404040404040404040404040404040404040404040404040404
         );
         assertEq(_slot(3), (9 << 96) | (8 << 64) | 5, "slot 3: scalars, sequence number");
         assertEq(
