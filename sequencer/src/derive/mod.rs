@@ -154,6 +154,9 @@ pub struct Deriver {
     span: VecDeque<SingleBatch>,
     /// Safe heads seen, by number, for span batches that overlap the safe chain.
     history: BTreeMap<u64, L2BlockRef>,
+    /// The last batch returned and the hash of the safe head it goes on, until the safe head
+    /// moves: asking again for the same parent returns it again.
+    outstanding: Option<(B256, DerivedBatch)>,
 }
 
 /// A batch to check against the safe head.
@@ -183,6 +186,7 @@ impl Deriver {
             batches: VecDeque::new(),
             span: VecDeque::new(),
             history: BTreeMap::from([(safe_head.number, safe_head)]),
+            outstanding: None,
         }
     }
 
@@ -213,18 +217,28 @@ impl Deriver {
 
     /// The batch of the block after `safe_head`, if the L1 blocks pushed so far determine it: a
     /// valid batch for its timestamp, or an empty forced batch once the sequencing window of its
-    /// epoch has passed. `None`: push more L1 blocks.
+    /// epoch has passed. `None`: push more L1 blocks. Until the safe head moves, asking again
+    /// returns the same batch (so applying it can be retried).
     pub fn next_batch(
         &mut self,
         safe_head: &L2BlockRef,
     ) -> Result<Option<DerivedBatch>, DeriveError> {
+        match self.outstanding.take() {
+            Some((parent, batch)) if parent == safe_head.hash => {
+                self.outstanding = Some((parent, batch.clone()));
+                return Ok(Some(batch));
+            }
+            _ => {}
+        }
         self.remember(safe_head);
         loop {
             self.align_window(safe_head)?;
-            if let Some(batch) = self.next_from_l1(safe_head) {
-                return Ok(Some(batch));
-            }
-            if let Some(batch) = self.forced(safe_head) {
+            let batch = match self.next_from_l1(safe_head) {
+                Some(batch) => Some(batch),
+                None => self.forced(safe_head),
+            };
+            if let Some(batch) = batch {
+                self.outstanding = Some((safe_head.hash, batch.clone()));
                 return Ok(Some(batch));
             }
             if !self.advance_origin() {
@@ -236,7 +250,8 @@ impl Deriver {
     /// True when no channel or batch is buffered: a point the node can checkpoint (L1 block,
     /// safe head) and restart from.
     pub fn is_idle(&self) -> bool {
-        self.assembler.is_idle()
+        self.outstanding.is_none()
+            && self.assembler.is_idle()
             && self.frames.is_empty()
             && self.batches.is_empty()
             && self.span.is_empty()

@@ -187,6 +187,24 @@ fn a_valid_batch_in_time_beats_forcing() {
 }
 
 #[test]
+fn asking_again_for_the_same_parent_returns_the_same_batch() {
+    let blocks = chain(&EPOCHS[..3]);
+    let batches: Vec<Batch> = singles(&blocks, some_txs).into_iter().map(Batch::Single).collect();
+    let data = batcher_data(&frames(1, &brotli_channel(&channel_content(&batches)), 10_000));
+    let mut deriver = deriver();
+    deriver.push_l1_block(block(1), vec![data]).unwrap();
+    let first = deriver.next_batch(&blocks[0]).unwrap().unwrap();
+    // Applying it failed: the driver asks again with the same safe head.
+    assert_eq!(deriver.next_batch(&blocks[0]).unwrap(), Some(first));
+    assert!(!deriver.is_idle());
+    let second = deriver.next_batch(&blocks[1]).unwrap().unwrap();
+    assert_eq!(second.timestamp, blocks[2].timestamp);
+    let mut safe = blocks[2];
+    assert_eq!(derive_all(&mut deriver, &mut safe, &blocks), 1);
+    assert!(deriver.is_idle());
+}
+
+#[test]
 fn push_checks_linkage() {
     let mut deriver = deriver();
     let mut forked = block(1);
