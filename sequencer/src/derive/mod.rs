@@ -332,6 +332,37 @@ impl Deriver {
         self.span.clear();
     }
 
+    /// Checks a span batch read from L1 and, if it is valid, queues its singular batches after
+    /// the safe head.
+    fn open_span(
+        &mut self,
+        span: &kona_protocol::SpanBatch,
+        window: &[L1BlockRef],
+        safe: &L2BlockRef,
+    ) {
+        let verdict =
+            batches::check_span_prefix(&self.cfg, window, safe, &self.origin, &self.history, span);
+        match verdict {
+            Verdict::Accept => match batches::span_singles(span, window, safe) {
+                Ok(singles) => self.span = singles.into(),
+                Err(err) => {
+                    tracing::warn!(%err, "span batch dropped with the rest of its channel");
+                    self.flush();
+                }
+            },
+            Verdict::Past => {
+                tracing::debug!(
+                    end = span.final_timestamp(),
+                    "span batch already derived: skipped"
+                );
+            }
+            Verdict::Drop(reason) => {
+                tracing::warn!(%reason, start = span.starting_timestamp(), l1 = self.origin.number, "invalid span batch dropped with the rest of its channel");
+                self.flush();
+            }
+        }
+    }
+
     /// The next valid batch read from L1 so far, dropping invalid and outdated ones.
     fn next_from_l1(&mut self, safe: &L2BlockRef) -> Option<DerivedBatch> {
         loop {
@@ -368,32 +399,7 @@ impl Deriver {
                     single
                 }
                 Candidate::Span(span) => {
-                    match batches::check_span_prefix(
-                        &self.cfg,
-                        &window,
-                        safe,
-                        &self.origin,
-                        &self.history,
-                        &span,
-                    ) {
-                        Verdict::Accept => match batches::span_singles(&span, &window, safe) {
-                            Ok(singles) => self.span = singles.into(),
-                            Err(err) => {
-                                tracing::warn!(%err, "span batch dropped with the rest of its channel");
-                                self.flush();
-                            }
-                        },
-                        Verdict::Past => {
-                            tracing::debug!(
-                                end = span.final_timestamp(),
-                                "span batch already derived: skipped"
-                            );
-                        }
-                        Verdict::Drop(reason) => {
-                            tracing::warn!(%reason, start = span.starting_timestamp(), l1 = self.origin.number, "invalid span batch dropped with the rest of its channel");
-                            self.flush();
-                        }
-                    }
+                    self.open_span(&span, &window, safe);
                     continue;
                 }
             };
