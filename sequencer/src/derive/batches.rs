@@ -21,12 +21,22 @@ pub(crate) fn read_channel(
 ) -> (Vec<Batch>, Option<DeriveError>) {
     let max =
         usize::try_from(cfg.max_rlp_bytes_per_channel(origin.timestamp)).unwrap_or(usize::MAX);
-    let mut reader = BatchReader::new(data, max);
-    if let Err(err) = reader.decompress() {
-        return (Vec::new(), Some(DeriveError::Decompression(err.to_string())));
-    }
+    let brotli = data.first() == Some(&BatchReader::CHANNEL_VERSION_BROTLI);
+    let decompressed = if brotli {
+        decompress_brotli(&data[1..], max)
+    } else {
+        let mut reader = BatchReader::new(data, max);
+        reader
+            .decompress()
+            .map(|()| std::mem::take(&mut reader.decompressed))
+            .map_err(|err| DeriveError::Decompression(err.to_string()))
+    };
+    let decompressed = match decompressed {
+        Ok(decompressed) => decompressed,
+        Err(err) => return (Vec::new(), Some(err)),
+    };
     let mut batches = Vec::new();
-    let mut rest = reader.decompressed.as_slice();
+    let mut rest = decompressed.as_slice();
     while !rest.is_empty() {
         let encoded = match alloy_rlp::Header::decode_bytes(&mut rest, false) {
             Ok(encoded) => encoded,
@@ -36,13 +46,30 @@ pub(crate) fn read_channel(
             Ok(batch) => batch,
             Err(err) => return (batches, Some(err)),
         };
-        if reader.brotli_used && !cfg.is_fjord_active(batch.timestamp()) {
+        if brotli && !cfg.is_fjord_active(batch.timestamp()) {
             let err = DeriveError::Batch("brotli-compressed channel before Fjord".into());
             return (batches, Some(err));
         }
         batches.push(batch);
     }
     (batches, None)
+}
+
+/// Brotli decompression of at most `max` bytes. kona's `decompress_brotli` runs out of its fixed
+/// memory pool and panics on some malformed streams, so this uses the brotli crate's streaming
+/// decoder. Like kona, a stream that breaks off keeps what it decompressed before the break.
+fn decompress_brotli(data: &[u8], max: usize) -> Result<Vec<u8>, DeriveError> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    let limit = u64::try_from(max).unwrap_or(u64::MAX).saturating_add(1);
+    let result = brotli::Decompressor::new(data, 4096).take(limit).read_to_end(&mut out);
+    if out.len() > max {
+        return Err(DeriveError::Decompression(format!("channel exceeds {max} bytes")));
+    }
+    if let Err(err) = result {
+        tracing::warn!(%err, kept = out.len(), "brotli stream broke off");
+    }
+    Ok(out)
 }
 
 /// Decodes one batch (`type ‖ payload`). kona's span-batch decoder indexes its input without
@@ -519,6 +546,24 @@ mod tests {
         assert!(read.is_empty());
         let err = err.expect("an error").to_string();
         assert!(err.contains(message), "{err}");
+    }
+
+    #[test]
+    fn brotli_limits_and_malformed_streams() {
+        let compressed = brotli_channel(&[0; 1000]);
+        assert_eq!(decompress_brotli(&compressed[1..], 1000).unwrap(), vec![0; 1000]);
+        let err = decompress_brotli(&compressed[1..], 999).unwrap_err();
+        assert!(err.to_string().contains("exceeds 999 bytes"), "{err}");
+        // Found by `arbitrary_channels`: exhausts the fixed memory pool of kona's brotli
+        // decoder, which then panics.
+        let (read, _) = read_channel(&config(), &block(1), vec![0x01, 17, 153, 158, 0, 2]);
+        assert!(read.is_empty());
+        // A stream cut short keeps what it decompressed (here no whole batch).
+        let blocks = span_chain();
+        let content = channel_content(&[Batch::Single(single(&blocks[0], &blocks[1], vec![]))]);
+        let channel = brotli_channel(&content);
+        let (read, _) = read_channel(&config(), &block(1), channel[..channel.len() - 2].to_vec());
+        assert!(read.is_empty());
     }
 
     #[test]
