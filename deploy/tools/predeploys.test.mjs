@@ -5,6 +5,7 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,6 +106,32 @@ test('runtimeCode reads deployedBytecode.object and rejects missing or unlinked 
     assert.throws(() => runtimeCode(dir, 'Unlinked'), /not non-empty hex/);
     assert.throws(() => runtimeCode(dir, 'Empty'), /not non-empty hex/);
     assert.throws(() => runtimeCode(dir, 'Missing'), /artifact missing/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('command line: --check reports stale files without writing; bad arguments exit 2', () => {
+  const script = new URL('./predeploys.mjs', import.meta.url).pathname;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predeploys-'));
+  try {
+    for (const p of PREDEPLOYS) {
+      fs.mkdirSync(path.join(dir, `${p.name}.sol`), { recursive: true });
+      fs.writeFileSync(
+        path.join(dir, `${p.name}.sol`, `${p.name}.json`),
+        JSON.stringify({ deployedBytecode: { object: '0x00' } }),
+      );
+    }
+    const devnet = new URL('../../crates/chainspec/res/devnet.json', import.meta.url).pathname;
+    const before = fs.readFileSync(devnet, 'utf8');
+    const res = spawnSync(process.execPath, [script, '--check', '--artifacts', dir], { encoding: 'utf8' });
+    assert.equal(res.status, 1, res.stderr);
+    assert.match(res.stderr, /out of date with the contract artifacts/);
+    assert.equal(fs.readFileSync(devnet, 'utf8'), before, '--check writes nothing');
+
+    const bad = spawnSync(process.execPath, [script, '--bogus'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /unknown argument: --bogus/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
