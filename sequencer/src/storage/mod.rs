@@ -4,9 +4,13 @@
 //! index, state changes and the history needed to read state at older blocks — and redb commits are
 //! durable and atomic, so after a crash the node reopens at the last committed block, never in
 //! between. State is keyed by hashed address and hashed slot: the order the state trie needs.
+//!
+//! Each block also records which state keys it changed, so the newest blocks can be unwound (an L1
+//! reorg, a derived block replacing a sequenced one) in one write transaction too.
 
 mod codec;
 mod reader;
+mod unwind;
 
 pub use codec::StoredAccount;
 pub use reader::{StateAt, StoreReader};
@@ -19,8 +23,12 @@ use alloy_rlp::{Decodable, Encodable, RlpDecodable, RlpEncodable};
 use codec::{history_key, slot_key};
 use op_alloy_consensus::{OpReceiptEnvelope, OpTxEnvelope};
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    path::Path,
+};
 use trex_chainspec::ChainSpec;
+use unwind::{ChangeSet, SlotRef};
 
 pub(crate) const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 pub(crate) const HEADERS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("headers");
@@ -42,6 +50,9 @@ pub(crate) const ACCOUNT_HISTORY: TableDefinition<'_, &[u8; 40], &[u8]> =
 /// Hashed address ‖ hashed slot ‖ block → the slot value before that block.
 pub(crate) const STORAGE_HISTORY: TableDefinition<'_, &[u8; 72], &[u8; 32]> =
     TableDefinition::new("storage_history");
+/// Block → the state keys it changed (RLP [`ChangeSet`]), to find its history entries when the
+/// block is unwound.
+pub(crate) const CHANGE_SETS: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("change_sets");
 
 const HEAD_KEY: &str = "head";
 const GENESIS_KEY: &str = "genesis";
@@ -122,6 +133,7 @@ impl Store {
         tx.open_table(BYTECODES)?;
         tx.open_table(ACCOUNT_HISTORY)?;
         tx.open_table(STORAGE_HISTORY)?;
+        tx.open_table(CHANGE_SETS)?;
         tx.commit()?;
         Ok(())
     }
@@ -186,6 +198,31 @@ impl Store {
         );
         Ok(())
     }
+
+    /// Removes every block above `number` and restores the state after block `number`, atomically
+    /// and durably in one write transaction; `number` becomes the head. Returns the removed
+    /// blocks, oldest first (empty when `number` is already the head). Fails when `number` is
+    /// above the head.
+    ///
+    /// The store caches nothing in memory; readers opened before the unwind keep seeing their
+    /// snapshot, later ones see the shorter chain.
+    pub fn unwind_to(&self, number: u64) -> Result<Vec<StoredBlock>, StorageError> {
+        let started = std::time::Instant::now();
+        let tx = self.db.begin_write()?;
+        let removed = unwind::unwind(&tx, number)?;
+        if removed.is_empty() {
+            tx.abort()?;
+            return Ok(removed);
+        }
+        tx.commit()?;
+        tracing::debug!(
+            to = number,
+            blocks = removed.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "unwound blocks"
+        );
+        Ok(removed)
+    }
 }
 
 fn write_block(
@@ -238,6 +275,7 @@ fn write_state(
     let mut account_history = tx.open_table(ACCOUNT_HISTORY)?;
     let mut storage = tx.open_table(STORAGE)?;
     let mut storage_history = tx.open_table(STORAGE_HISTORY)?;
+    let mut changed_slots = BTreeSet::new();
 
     for hashed in &changes.wiped {
         let start = slot_key(hashed, &B256::ZERO);
@@ -249,11 +287,13 @@ fn write_state(
         for (key, old) in slots {
             storage_history.insert(&history_key::<72>(&key, number), &old)?;
             storage.remove(&key)?;
+            changed_slots.insert(SlotRef::from_key(&key));
         }
     }
     for (hashed, slots) in &changes.storage {
         for (hashed_slot, value) in slots {
             let key = slot_key(hashed, hashed_slot);
+            changed_slots.insert(SlotRef { address: *hashed, slot: *hashed_slot });
             let history = history_key::<72>(&key, number);
             let old = storage.get(&key)?.map(|old| *old.value()).unwrap_or([0u8; 32]);
             if storage_history.get(&history)?.is_none() {
@@ -275,10 +315,18 @@ fn write_state(
         };
     }
     let mut bytecodes = tx.open_table(BYTECODES)?;
+    let mut new_bytecodes = Vec::new();
     for (hash, code) in &changes.bytecodes {
-        bytecodes.insert(&hash.0, code.as_ref())?;
+        if bytecodes.insert(&hash.0, code.as_ref())?.is_none() {
+            new_bytecodes.push(*hash);
+        }
     }
-    Ok(())
+    let change_set = ChangeSet {
+        accounts: changes.accounts.keys().copied().collect(),
+        slots: changed_slots.into_iter().collect(),
+        bytecodes: new_bytecodes,
+    };
+    unwind::write_change_set(tx, number, &change_set)
 }
 
 fn decode_body(bytes: &[u8]) -> Result<Vec<Recovered<OpTxEnvelope>>, StorageError> {
