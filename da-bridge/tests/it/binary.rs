@@ -82,8 +82,22 @@ async fn acknowledged_puts_survive_kill_9() {
     // Still writable after the crash.
     let commitment = client.put(b"after restart").await.unwrap();
     assert_eq!(client.get(&commitment).await.unwrap().as_ref(), b"after restart");
-    child.kill().unwrap();
-    child.wait().unwrap();
+
+    // SIGTERM stops it cleanly.
+    let term = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("no clean exit after SIGTERM");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status}");
 }
 
 /// Runs the binary with `args` (on a free port unless `args` sets `--addr`) and returns its
