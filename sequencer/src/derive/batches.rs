@@ -549,6 +549,24 @@ mod tests {
     }
 
     #[test]
+    fn span_batch_with_every_transaction_kind_round_trips() {
+        let blocks = span_chain();
+        let txs = vec![tx(1), create_tx(2), legacy_tx(3), create_tx(4)];
+        let sent =
+            span(&[single(&blocks[0], &blocks[1], txs), single(&blocks[1], &blocks[2], vec![])], 0);
+        let mut encoded = Vec::new();
+        Batch::Span(sent.clone()).encode(&mut encoded).unwrap();
+        let Batch::Span(decoded) = decode_batch(&config(), &encoded).unwrap() else {
+            panic!("not a span batch");
+        };
+        assert_eq!(decoded.batches, sent.batches);
+        // Cut anywhere, it is an error, never a panic.
+        for len in 0..encoded.len() {
+            let _ = decode_batch(&config(), &encoded[..len]);
+        }
+    }
+
+    #[test]
     fn brotli_limits_and_malformed_streams() {
         let compressed = brotli_channel(&[0; 1000]);
         assert_eq!(decompress_brotli(&compressed[1..], 1000).unwrap(), vec![0; 1000]);

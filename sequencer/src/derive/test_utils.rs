@@ -2,7 +2,7 @@
 //! chain to derive against (L1 blocks every 12 s, L2 blocks every 2 s, both from time 1000).
 
 use super::{L1BlockRef, L2BlockRef};
-use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope};
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::{BlockNumHash, Encodable2718};
 use alloy_primitives::{B256, Bytes, Signature, TxKind, U256, keccak256};
 use kona_genesis::{HardForkConfig, RollupConfig};
@@ -94,6 +94,34 @@ pub(crate) fn tx(nonce: u64) -> Bytes {
         max_priority_fee_per_gas: 1_000_000,
         to: TxKind::Call(alloy_primitives::Address::with_last_byte(0x42)),
         value: U256::from(nonce + 1),
+        ..Default::default()
+    };
+    TxEnvelope::from(tx.into_signed(Signature::test_signature())).encoded_2718().into()
+}
+
+/// A contract creation (EIP-1559).
+pub(crate) fn create_tx(nonce: u64) -> Bytes {
+    let tx = TxEip1559 {
+        chain_id: L2_CHAIN_ID,
+        nonce,
+        gas_limit: 100_000,
+        max_fee_per_gas: 2_000_000_000,
+        to: TxKind::Create,
+        input: Bytes::from_static(&[0x60, 0x00, 0x60, 0x00, 0xf3]),
+        ..Default::default()
+    };
+    TxEnvelope::from(tx.into_signed(Signature::test_signature())).encoded_2718().into()
+}
+
+/// A legacy EIP-155 transaction.
+pub(crate) fn legacy_tx(nonce: u64) -> Bytes {
+    let tx = TxLegacy {
+        chain_id: Some(L2_CHAIN_ID),
+        nonce,
+        gas_price: 1_000_000_000,
+        gas_limit: 21_000,
+        to: TxKind::Call(alloy_primitives::Address::with_last_byte(0x43)),
+        value: U256::from(1),
         ..Default::default()
     };
     TxEnvelope::from(tx.into_signed(Signature::test_signature())).encoded_2718().into()
