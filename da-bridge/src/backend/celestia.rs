@@ -116,7 +116,8 @@ impl Failure {
 }
 
 impl CelestiaBackend {
-    /// Creates the client (a WebSocket URL connects now; HTTP connects on the first call).
+    /// Creates the client. A `ws(s)://` URL connects now ([`DaError::Unavailable`] if the node is
+    /// down); an `http(s)://` URL connects on the first call.
     pub async fn connect(config: CelestiaConfig) -> Result<Self, DaError> {
         let client = Client::new(
             &config.rpc_url,
@@ -126,10 +127,13 @@ impl CelestiaBackend {
         )
         .await
         .map_err(|err| {
-            DaError::Config(format!(
-                "cannot create a celestia client for {}: {err}",
-                config.rpc_url
-            ))
+            let reason = format!("cannot create a celestia client for {}: {err}", config.rpc_url);
+            // A WebSocket client connects here: failing to is the node being down, not bad flags.
+            if config.rpc_url.starts_with("ws") {
+                DaError::Unavailable(reason)
+            } else {
+                DaError::Config(reason)
+            }
         })?;
         Ok(Self { client, config })
     }

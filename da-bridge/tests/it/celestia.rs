@@ -151,4 +151,9 @@ async fn unreachable_node_is_unavailable() {
     let bridge = Bridge::start(backend, 1 << 20).await;
     let health = reqwest::get(format!("{}/health", bridge.url)).await.unwrap();
     assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // A WebSocket URL connects up front, so a node that is down is reported at once.
+    let err = CelestiaBackend::connect(config(format!("ws://{addr}"), Duration::from_secs(2), 0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DaError::Unavailable(_)), "{err}");
 }
