@@ -18,7 +18,7 @@ STATE="$(mktemp -d)"
 DATABASE="trex_smoke_$$"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 L1_PORT="$(free_port)" L2_PORT="$(free_port)" REPLICA_PORT="$(free_port)" DA_PORT="$(free_port)"
-# Four consecutive metrics ports from a random base.
+# Three consecutive metrics ports from a random base.
 METRICS_PORT=$((20000 + RANDOM % 20000))
 devnet() {
   TREX_DEVNET_DIR="$STATE" TREX_BIN_DIR="$BIN_DIR" TREX_DEVNET_DATABASE="$DATABASE" \
@@ -47,7 +47,7 @@ for needle in "\"http\": \"$L2\"" "\"chainId\": 31628" "\"TRexPortal\": \"0x" "\
 done
 curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^trex_blocks_total' ||
   die "no trex_blocks_total on /metrics"
-for port in $((METRICS_PORT + 1)) $((METRICS_PORT + 2)) $((METRICS_PORT + 3)); do
+for port in $((METRICS_PORT + 1)) $((METRICS_PORT + 2)) "$DA_PORT"; do
   curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null || die "no /metrics on port $port"
 done
 curl -fsS "http://127.0.0.1:$DA_PORT/health" >/dev/null || die "the DA bridge is not healthy"

@@ -15,8 +15,8 @@
 #   --replica-port N      replica JSON-RPC port (default 9546)
 #   --l1-port N           L1 HTTP + WebSocket JSON-RPC port (default 8545)
 #   --da-port N           DA bridge port (default 3100)
-#   --metrics-port N      first of four Prometheus ports: sequencer N, replica N+1, batcher N+2,
-#                         DA bridge N+3 (default 9001)
+#   --metrics-port N      first of three Prometheus ports: sequencer N, replica N+1, batcher N+2
+#                         (default 9001; the DA bridge serves /metrics on its own port)
 #   --no-replica          do not start the replica
 #   --no-install          skip deploy/install-tools.sh (tools already in .tools/bin)
 #
@@ -49,7 +49,7 @@ L1_CHAIN_ID=31337
 L2_CHAIN_ID=31628
 STOP_TIMEOUT=20
 # Batcher key: anvil's account 1 (the batcher named in the rollup config).
-BATCHER_KEY=0x59c6995e998f97a5a0044966f0945388cf0ca82ec1a4ddba3a49f0e6ebd8d0f6
+BATCHER_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
 # Stopped in this order: writers of L1 and L2 first, L1 last.
 SERVICES=(batcher replica sequencer da-bridge anvil)
 
@@ -85,8 +85,9 @@ while (($#)); do
   esac
   shift
 done
-SEQ_METRICS=$METRICS_PORT REPLICA_METRICS=$((METRICS_PORT + 1)) BATCHER_METRICS=$((METRICS_PORT + 2)) DA_METRICS=$((METRICS_PORT + 3))
-PORTS=("$L1_PORT" "$L2_PORT" "$DA_PORT" "$SEQ_METRICS" "$BATCHER_METRICS" "$DA_METRICS")
+SEQ_METRICS=$METRICS_PORT REPLICA_METRICS=$((METRICS_PORT + 1)) BATCHER_METRICS=$((METRICS_PORT + 2))
+DA_METRICS=$DA_PORT
+PORTS=("$L1_PORT" "$L2_PORT" "$DA_PORT" "$SEQ_METRICS" "$BATCHER_METRICS")
 ((REPLICA)) && PORTS+=("$REPLICA_PORT" "$REPLICA_METRICS")
 for p in "${PORTS[@]}"; do
   if ! [[ "$p" =~ ^[0-9]+$ ]] || ((p == 0 || p > 65535)); then die "not a port: $p"; fi
@@ -268,8 +269,7 @@ else
   log "resuming the rollup in ${ROLLUP_DIR#"$ROOT"/} (use --reset for a fresh one)"
 fi
 
-launch da-bridge "$BIN_DIR/trex-da-bridge" --addr "127.0.0.1:$DA_PORT" --datadir "$DA_DATADIR" \
-  --metrics.addr "127.0.0.1:$DA_METRICS"
+launch da-bridge "$BIN_DIR/trex-da-bridge" --addr "127.0.0.1:$DA_PORT" --datadir "$DA_DATADIR"
 wait_http da-bridge "$DA_URL/health" 30 || exit 1
 
 NODE_ARGS=(--chain "$ROLLUP_DIR/genesis.json" --rollup.config "$ROLLUP_DIR/rollup.json"

@@ -27,7 +27,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the node: produce (or, as a replica, derive) blocks and serve JSON-RPC.
-    Node(NodeArgs),
+    Node(Box<NodeArgs>),
     /// Write the L2 genesis.json and rollup.json for a chain deployed to L1.
     InitRollup(InitRollupArgs),
 }

@@ -13,7 +13,7 @@ async fn main() {
         )
         .init();
     let outcome = match command {
-        Command::Node(args) => trex_sequencer::run(args).await,
+        Command::Node(args) => trex_sequencer::run(*args).await,
         Command::InitRollup(args) => trex_sequencer::init_rollup(&args),
     };
     if let Err(err) = outcome {

@@ -59,7 +59,8 @@ mod tests {
     #[test]
     fn devnet_genesis_funds_the_test_accounts() {
         let spec = ChainSpec::devnet();
-        assert_eq!(spec.genesis.alloc.len(), 12);
+        // 10 dev accounts, 2 Ethereum system contracts, 6 OP predeploys.
+        assert_eq!(spec.genesis.alloc.len(), 18);
         let dev0 = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
         assert_eq!(
             spec.genesis.alloc[&dev0].balance,
@@ -74,7 +75,16 @@ mod tests {
     #[test]
     fn mainnet_genesis_holds_only_the_system_contracts() {
         let spec = ChainSpec::mainnet();
-        assert_eq!(spec.genesis.alloc.len(), 2);
+        // EIP-2935 history, the CREATE2 deployer, and the OP predeploys: L1Block,
+        // L2ToL1MessagePasser and four fee vaults.
+        assert_eq!(spec.genesis.alloc.len(), 8);
         assert!(spec.genesis.alloc.values().all(|account| account.code.is_some()));
+        for predeploy in [
+            address!("0x4200000000000000000000000000000000000015"),
+            address!("0x4200000000000000000000000000000000000016"),
+            address!("0x4200000000000000000000000000000000000011"),
+        ] {
+            assert!(spec.genesis.alloc.contains_key(&predeploy), "{predeploy} predeployed");
+        }
     }
 }

@@ -246,6 +246,11 @@ impl RollupDriver {
                 return Ok(true);
             }
             Ok(None) => {}
+            Err(err @ DeriveError::SafeHeadMismatch { .. }) => {
+                tracing::warn!(%err, "safe head outside derivation's L1 window");
+                self.reset_after_l1_reorg().await?;
+                return Ok(true);
+            }
             Err(err) => return Err(RollupError::Derivation(err.to_string())),
         }
         let next = self.deriver.l1_cursor().map_or(self.config.genesis.l1.number, |b| b.number + 1);
@@ -258,7 +263,9 @@ impl RollupDriver {
         let batcher_data = self.batcher_data(block.hash).await?;
         match self.deriver.push_l1_block(block, batcher_data) {
             Ok(()) => {}
-            Err(DeriveError::Reorg { .. }) => {
+            // The pushed block does not continue what derivation read: L1 reorganised.
+            Err(err @ (DeriveError::Reorg { .. } | DeriveError::NotNext { .. })) => {
+                tracing::warn!(%err, "L1 changed under derivation");
                 self.reset_after_l1_reorg().await?;
                 return Ok(true);
             }
@@ -461,12 +468,12 @@ impl RollupDriver {
         let adoptable = self.l1_head.saturating_sub(self.settings.l1_confirmations);
         let mut origin = current.clone();
         let mut next_available = false;
-        if current.header.number < adoptable {
-            if let Some(next) = self.l1.header_by_number(current.header.number + 1).await? {
-                next_available = true;
-                if next.header.timestamp <= timestamp {
-                    origin = next;
-                }
+        if current.header.number < adoptable
+            && let Some(next) = self.l1.header_by_number(current.header.number + 1).await?
+        {
+            next_available = true;
+            if next.header.timestamp <= timestamp {
+                origin = next;
             }
         }
         let drifted = timestamp > origin.header.timestamp + self.config.max_sequencer_drift;

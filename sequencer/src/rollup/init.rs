@@ -95,7 +95,7 @@ pub fn init_rollup(
 
     let config = rollup_config_json(&spec, deployment, params);
     // Parse before writing, so a file every service can read is the only outcome.
-    let parsed: kona_genesis::RollupConfig = serde_json::from_value(config.clone())
+    let parsed: kona_genesis::RollupConfig = serde_json::from_value(config)
         .map_err(|err| RollupError::Config(format!("generated rollup config: {err}")))?;
     let rollup_path = out_dir.join("rollup.json");
     let text = serde_json::to_string_pretty(&parsed)

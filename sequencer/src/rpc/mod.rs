@@ -8,7 +8,7 @@ pub mod error;
 mod eth;
 mod fees;
 mod filter;
-mod optimism;
+pub mod optimism;
 pub(crate) mod pubsub;
 
 pub use api::{EthApiServer, NetApiServer, TxPoolApiServer, Web3ApiServer};
