@@ -75,9 +75,7 @@ pub(super) fn unwind(tx: &WriteTransaction, number: u64) -> Result<Vec<StoredBlo
         removed.push(remove_block(tx, block)?);
         restore_state(tx, block)?;
     }
-    if head > number {
-        tx.open_table(META)?.insert(HEAD_KEY, number.to_be_bytes().as_slice())?;
-    }
+    tx.open_table(META)?.insert(HEAD_KEY, number.to_be_bytes().as_slice())?;
     removed.reverse();
     Ok(removed)
 }
