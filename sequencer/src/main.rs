@@ -7,6 +7,8 @@ use trex_sequencer::cli::{Cli, Command};
 async fn main() {
     let Cli { command } = Cli::parse();
     tracing_subscriber::fmt()
+        // Colours only on a terminal: logs redirected to files stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,jsonrpsee=warn".into()),
