@@ -12,6 +12,14 @@ pub enum StorageError {
     /// A stored value could not be decoded.
     #[error("corrupt database entry: {0}")]
     Corrupt(String),
+    /// An unwind was asked to go forward.
+    #[error("cannot unwind to block {target}: the head is block {head}")]
+    UnwindBeyondHead {
+        /// The block asked for.
+        target: u64,
+        /// The head.
+        head: u64,
+    },
 }
 
 impl revm::database_interface::DBErrorMarker for StorageError {}

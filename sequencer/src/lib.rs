@@ -106,7 +106,10 @@ async fn rollup_driver(
         .await
         .map_err(|err| eyre::eyre!("cannot reach the L1 node at {url}: {err}"))?;
     if l1_chain_id != config.l1_chain_id {
-        eyre::bail!("L1 node at {url} is chain {l1_chain_id}, the rollup config expects {}", config.l1_chain_id);
+        eyre::bail!(
+            "L1 node at {url} is chain {l1_chain_id}, the rollup config expects {}",
+            config.l1_chain_id
+        );
     }
     let da = args
         .rollup

@@ -228,7 +228,8 @@ impl Node {
         let mut accounts = Vec::with_capacity(senders.len());
         for sender in senders {
             let account = state.account(sender)?.unwrap_or_default();
-            accounts.push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
+            accounts
+                .push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
         }
         self.pool.on_canonical_block(base_fee, &[], accounts.iter().copied());
         let accounts: std::collections::HashMap<_, _> = accounts.into_iter().collect();

@@ -97,9 +97,14 @@ mod tests {
         assert_eq!((id.number, id.hash, sequence), (77, origin.hash, 2));
 
         let kona_header = to_kona_header(&origin).unwrap();
-        let (_, kona_tx) =
-            L1BlockInfoTx::try_new_with_deposit_tx(&config, &system, 2, &kona_header, 1_700_000_010)
-                .unwrap();
+        let (_, kona_tx) = L1BlockInfoTx::try_new_with_deposit_tx(
+            &config,
+            &system,
+            2,
+            &kona_header,
+            1_700_000_010,
+        )
+        .unwrap();
         assert_eq!(kona_tx.source_hash, tx.source_hash);
         assert_eq!(kona_tx.input, tx.input);
         assert_eq!(kona_tx.gas_limit, tx.gas_limit);

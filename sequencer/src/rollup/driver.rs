@@ -3,7 +3,7 @@
 //! those that differ), and as the sequencer it also extends the unsafe chain every block time.
 
 use crate::{
-    derive::{DerivedBatch, Deriver, DeriveError, L1BlockRef, L2BlockRef},
+    derive::{DeriveError, DerivedBatch, Deriver, L1BlockRef, L2BlockRef},
     executor::{BlockAttributes, CandidateTx},
     node::{BlockTemplate, Node, PoolInclusion, SEQUENCER_FEE_VAULT},
     rollup::{
@@ -86,9 +86,10 @@ impl RollupDriver {
         da: Option<DaClient>,
     ) -> Result<Self, RollupError> {
         let config = ctx.config.clone();
-        let system = config.genesis.system_config.ok_or_else(|| {
-            RollupError::Config("genesis.system_config is missing".into())
-        })?;
+        let system = config
+            .genesis
+            .system_config
+            .ok_or_else(|| RollupError::Config("genesis.system_config is missing".into()))?;
         let start = match load_checkpoint(&settings.checkpoint_path)? {
             Some(checkpoint) => checkpoint,
             None => {
@@ -102,10 +103,8 @@ impl RollupDriver {
                         config.genesis.l2.hash, genesis.hash
                     )));
                 }
-                let l1_genesis = l1
-                    .header_by_hash(config.genesis.l1.hash)
-                    .await?
-                    .ok_or_else(|| {
+                let l1_genesis =
+                    l1.header_by_hash(config.genesis.l1.hash).await?.ok_or_else(|| {
                         RollupError::Config(format!(
                             "L1 node does not know the rollup's L1 genesis block {}",
                             config.genesis.l1.hash
@@ -136,7 +135,10 @@ impl RollupDriver {
 
     async fn origin_ref(l1: &L1Client, safe: &L2BlockRef) -> Result<L1BlockRef, RollupError> {
         let origin = l1.header_by_hash(safe.l1_origin.hash).await?.ok_or_else(|| {
-            RollupError::L1(format!("L1 origin {} of the safe head is unknown", safe.l1_origin.hash))
+            RollupError::L1(format!(
+                "L1 origin {} of the safe head is unknown",
+                safe.l1_origin.hash
+            ))
         })?;
         Ok(origin.block_ref())
     }
@@ -160,7 +162,9 @@ impl RollupDriver {
                         () = tokio::time::sleep(self.settings.poll_interval * 4) => {}
                     }
                 }
-                Err(err) => return Err(crate::NodeError::Execution(format!("rollup driver: {err}"))),
+                Err(err) => {
+                    return Err(crate::NodeError::Execution(format!("rollup driver: {err}")));
+                }
             }
         }
         Ok(())
@@ -323,7 +327,11 @@ impl RollupDriver {
             self.checkpoints.pop_back();
         }
         let checkpoint = *self.checkpoints.back().expect("the finalized checkpoint stays");
-        tracing::warn!(l1 = checkpoint.l1.number, safe = checkpoint.safe.number, "L1 reorg: derivation restarts from checkpoint");
+        tracing::warn!(
+            l1 = checkpoint.l1.number,
+            safe = checkpoint.safe.number,
+            "L1 reorg: derivation restarts from checkpoint"
+        );
         self.safe = checkpoint.safe;
         let origin = Self::origin_ref(&self.l1, &checkpoint.safe).await?;
         self.deriver = Deriver::new(self.config.clone(), checkpoint.safe, origin);
@@ -365,7 +373,8 @@ impl RollupDriver {
             timestamp,
         )?];
         if new_epoch {
-            forced.extend(self.l1.deposits(origin.hash, self.config.deposit_contract_address).await?);
+            forced
+                .extend(self.l1.deposits(origin.hash, self.config.deposit_contract_address).await?);
         }
         Ok(BlockTemplate {
             attributes: BlockAttributes {
@@ -385,7 +394,8 @@ impl RollupDriver {
     async fn apply_batch(&mut self, batch: DerivedBatch) -> Result<(), RollupError> {
         let origin = self.header(batch.epoch.hash).await?;
         let parent = self.safe;
-        let mut template = self.template(&parent, &origin, batch.timestamp, PoolInclusion::None).await?;
+        let mut template =
+            self.template(&parent, &origin, batch.timestamp, PoolInclusion::None).await?;
         let deposits = template.forced.len();
         for raw in &batch.transactions {
             match batch_candidate(raw) {
@@ -399,7 +409,8 @@ impl RollupDriver {
         }
         let reader = self.node.store.reader()?;
         if let Some(existing) = reader.block(parent.number + 1)? {
-            if existing.header.parent_hash == parent.hash && matches_template(&existing, &template) {
+            if existing.header.parent_hash == parent.hash && matches_template(&existing, &template)
+            {
                 self.safe = block_ref(&self.config, &existing)?;
                 return Ok(());
             }
@@ -453,7 +464,11 @@ impl RollupDriver {
         while parent.number > self.safe.number
             && !self.l1.is_canonical(parent.l1_origin.number, parent.l1_origin.hash).await?
         {
-            tracing::warn!(number = parent.number, origin = parent.l1_origin.number, "L1 origin reorged out: unwinding unsafe block");
+            tracing::warn!(
+                number = parent.number,
+                origin = parent.l1_origin.number,
+                "L1 origin reorged out: unwinding unsafe block"
+            );
             self.unwind_to(parent.number - 1).await?;
             let block = self
                 .node
@@ -478,7 +493,11 @@ impl RollupDriver {
         }
         let drifted = timestamp > origin.header.timestamp + self.config.max_sequencer_drift;
         if drifted && !next_available {
-            tracing::warn!(timestamp, origin = origin.header.number, "past the sequencer drift: block without user transactions");
+            tracing::warn!(
+                timestamp,
+                origin = origin.header.number,
+                "past the sequencer drift: block without user transactions"
+            );
         }
         let now = SystemTime::now();
         let seal_at = UNIX_EPOCH + Duration::from_secs(timestamp);

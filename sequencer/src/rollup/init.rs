@@ -3,9 +3,9 @@
 //! and op-node's `rollup.json`.
 
 use crate::rollup::RollupError;
+use alloy_hardforks::ForkCondition;
 use alloy_op_hardforks::{OpHardfork, OpHardforks};
 use alloy_primitives::{Address, B256, U256};
-use alloy_hardforks::ForkCondition;
 use serde::Deserialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -101,7 +101,11 @@ pub fn init_rollup(
     let text = serde_json::to_string_pretty(&parsed)
         .map_err(|err| RollupError::Config(err.to_string()))?;
     std::fs::write(&rollup_path, text).map_err(|err| io(&rollup_path, err))?;
-    Ok(RollupFiles { genesis: genesis_path, rollup: rollup_path, genesis_hash: spec.genesis_hash() })
+    Ok(RollupFiles {
+        genesis: genesis_path,
+        rollup: rollup_path,
+        genesis_hash: spec.genesis_hash(),
+    })
 }
 
 fn rollup_config_json(

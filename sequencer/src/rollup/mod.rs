@@ -184,5 +184,6 @@ pub const fn l2_block_info(block: &L2BlockRef) -> L2BlockInfo {
 /// The OP output root of an L2 block: keccak(version 0, state root, the L2ToL1MessagePasser's
 /// storage root, block hash).
 pub fn output_root(state_root: B256, message_passer_storage_root: B256, block_hash: B256) -> B256 {
-    kona_protocol::OutputRoot::from_parts(state_root, message_passer_storage_root, block_hash).hash()
+    kona_protocol::OutputRoot::from_parts(state_root, message_passer_storage_root, block_hash)
+        .hash()
 }

@@ -66,9 +66,7 @@ pub(super) fn write_change_set(
 pub(super) fn unwind(tx: &WriteTransaction, number: u64) -> Result<Vec<StoredBlock>, StorageError> {
     let head = head_number(tx)?;
     if number > head {
-        return Err(StorageError::Database(format!(
-            "cannot unwind to block {number}: the head is block {head}"
-        )));
+        return Err(StorageError::UnwindBeyondHead { target: number, head });
     }
     let mut removed = Vec::with_capacity((head - number) as usize);
     for block in (number + 1..=head).rev() {
