@@ -47,13 +47,21 @@ pub struct Args {
     #[arg(long = "database-url", env = "TREX_BATCHER_DATABASE_URL")]
     pub database_url: String,
     /// Maximum encoded frame size in bytes.
-    #[arg(long = "target-frame-size", env = "TREX_BATCHER_TARGET_FRAME_SIZE", default_value_t = 120_000)]
+    #[arg(
+        long = "target-frame-size",
+        env = "TREX_BATCHER_TARGET_FRAME_SIZE",
+        default_value_t = 120_000
+    )]
     pub target_frame_size: usize,
     /// Frames a channel fills before it is closed.
     #[arg(long = "target-num-frames", env = "TREX_BATCHER_TARGET_NUM_FRAMES", default_value_t = 1)]
     pub target_num_frames: usize,
     /// L1 blocks after which an open channel is closed.
-    #[arg(long = "max-channel-duration", env = "TREX_BATCHER_MAX_CHANNEL_DURATION", default_value_t = 10)]
+    #[arg(
+        long = "max-channel-duration",
+        env = "TREX_BATCHER_MAX_CHANNEL_DURATION",
+        default_value_t = 10
+    )]
     pub max_channel_duration: u64,
     /// How long DA puts may keep failing before frames are posted as calldata.
     #[arg(long = "da.fallback-after", env = "TREX_BATCHER_DA_FALLBACK_AFTER", default_value = "30s", value_parser = parse_duration)]
@@ -68,7 +76,11 @@ pub struct Args {
     #[arg(long = "poll-interval", env = "TREX_BATCHER_POLL_INTERVAL", default_value = "1s", value_parser = parse_duration)]
     pub poll_interval: Duration,
     /// Address of the Prometheus `/metrics` endpoint.
-    #[arg(long = "metrics.addr", env = "TREX_BATCHER_METRICS_ADDR", default_value = "127.0.0.1:7301")]
+    #[arg(
+        long = "metrics.addr",
+        env = "TREX_BATCHER_METRICS_ADDR",
+        default_value = "127.0.0.1:7301"
+    )]
     pub metrics_addr: SocketAddr,
 }
 
@@ -81,14 +93,17 @@ impl Args {
         let rollup: RollupConfig = serde_json::from_str(&text)
             .map_err(|err| BatcherError::Config(format!("rollup config {path}: {err}")))?;
         if rollup.batch_inbox_address.is_zero() {
-            return Err(BatcherError::Config(format!("rollup config {path}: no batch_inbox_address")));
+            return Err(BatcherError::Config(format!(
+                "rollup config {path}: no batch_inbox_address"
+            )));
         }
         Ok(rollup)
     }
 
     /// Checks the flags and the rollup config, then the private key.
     pub fn validate(&self) -> Result<(RollupConfig, PrivateKeySigner), BatcherError> {
-        if self.target_frame_size <= crate::channel::FRAME_HEADER_LEN || self.target_num_frames == 0 {
+        if self.target_frame_size <= crate::channel::FRAME_HEADER_LEN || self.target_num_frames == 0
+        {
             return Err(BatcherError::Config(
                 "--target-frame-size must exceed the 23-byte frame header and --target-num-frames be > 0".into(),
             ));
@@ -172,7 +187,7 @@ mod tests {
             "--l1-rpc=http://127.0.0.1:8545",
             "--l2-rpc=http://127.0.0.1:9545",
             "--rollup-config=/nonexistent/rollup.json",
-            "--private-key=0x59c6995e998f97a5a0044966f0945388cf0ca82ec1a4ddba3a49f0e6ebd8d0f6",
+            "--private-key=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
             "--database-url=postgres://postgres@127.0.0.1/x",
         ];
         Args::try_parse_from(base.iter().chain(extra))

@@ -26,7 +26,12 @@ pub struct TxConfig {
 
 /// The next fees of a replacement: at least +10 % (plus one wei) on both tip and fee cap, and
 /// never below what the market asks now.
-pub fn bumped_fees(old_fee: u128, old_tip: u128, market_fee: u128, market_tip: u128) -> (u128, u128) {
+pub fn bumped_fees(
+    old_fee: u128,
+    old_tip: u128,
+    market_fee: u128,
+    market_tip: u128,
+) -> (u128, u128) {
     let bump = |v: u128| v + v / 10 + 1;
     let tip = bump(old_tip).max(market_tip);
     let fee = bump(old_fee).max(market_fee).max(tip);
@@ -133,11 +138,8 @@ impl TxManager {
         frame_number: i32,
         calldata: Vec<u8>,
     ) -> Result<TxRecord, BatcherError> {
-        let chain_nonce = self
-            .provider
-            .get_transaction_count(self.address())
-            .await
-            .map_err(l1_error)?;
+        let chain_nonce =
+            self.provider.get_transaction_count(self.address()).await.map_err(l1_error)?;
         let nonce = ledger.max_nonce().await?.map_or(chain_nonce, |n| chain_nonce.max(n + 1));
         let request = TransactionRequest::default()
             .from(self.address())
@@ -182,12 +184,8 @@ impl TxManager {
                     mined = Some(receipt);
                     break;
                 }
-                known |= self
-                    .provider
-                    .get_transaction_by_hash(*hash)
-                    .await
-                    .map_err(l1_error)?
-                    .is_some();
+                known |=
+                    self.provider.get_transaction_by_hash(*hash).await.map_err(l1_error)?.is_some();
             }
             if let Some(receipt) = mined {
                 let (Some(number), Some(block_hash)) = (receipt.block_number, receipt.block_hash)
@@ -224,7 +222,8 @@ impl TxManager {
             market.0,
             market.1,
         );
-        let (raw_tx, tx_hash) = self.sign(record.nonce, &record.calldata, record.gas_limit, fees)?;
+        let (raw_tx, tx_hash) =
+            self.sign(record.nonce, &record.calldata, record.gas_limit, fees)?;
         let bumped = TxRecord {
             raw_tx,
             tx_hash,
@@ -253,17 +252,16 @@ impl TxManager {
             if canonical {
                 continue;
             }
-            let receipt = self
-                .provider
-                .get_transaction_receipt(confirmed.tx_hash)
-                .await
-                .map_err(l1_error)?;
+            let receipt =
+                self.provider.get_transaction_receipt(confirmed.tx_hash).await.map_err(l1_error)?;
             ledger.unconfirm_tx(confirmed.nonce).await?;
             warn!(target: "batcher::txmgr", nonce = confirmed.nonce, block = confirmed.block_number, "L1 reorg dropped a confirmed batch tx");
             if receipt.is_none() {
                 // Rebroadcast right away; `poll` confirms it again once it is re-included.
                 let unconfirmed = ledger.unconfirmed_txs().await?;
-                if let Some((record, _)) = unconfirmed.iter().find(|(r, _)| r.nonce == confirmed.nonce) {
+                if let Some((record, _)) =
+                    unconfirmed.iter().find(|(r, _)| r.nonce == confirmed.nonce)
+                {
                     self.broadcast(&record.raw_tx).await;
                 }
             }
@@ -275,6 +273,21 @@ impl TxManager {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signs_recoverably() {
+        let signer: PrivateKeySigner =
+            "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d".parse().unwrap();
+        let tx = TxEip1559 { chain_id: 31337, gas_limit: 21000, ..Default::default() };
+        let signature = signer.sign_hash_sync(&tx.signature_hash()).unwrap();
+        let envelope: TxEnvelope = tx.into_signed(signature).into();
+        use alloy_consensus::transaction::SignerRecoverable;
+        assert_eq!(
+            signer.address(),
+            alloy_primitives::address!("70997970C51812dc3A010C7d01b50e0d17dc79C8")
+        );
+        assert_eq!(envelope.recover_signer().unwrap(), signer.address());
+    }
 
     #[test]
     fn bumps_at_least_ten_percent() {

@@ -141,7 +141,9 @@ fn assert_round_trip(blocks: &[L2Block], span: &SpanBatch) {
 #[test]
 fn frames_decode_with_kona() {
     let txs = (0..5u8)
-        .map(|b| (0..b).map(|i| tx(i, u64::from(b * 10 + i), vec![i; 40], (5, 9, i % 2 == 0))).collect())
+        .map(|b| {
+            (0..b).map(|i| tx(i, u64::from(b * 10 + i), vec![i; 40], (5, 9, i % 2 == 0))).collect()
+        })
         .collect();
     let blocks = blocks(txs, &[false, false, true, false, true]);
     let mut builder = ChannelBuilder::new(PARAMS, 100_000, 7);
@@ -170,7 +172,9 @@ fn fills_up_and_times_out() {
     let mut builder = ChannelBuilder::new(PARAMS, 600, 50);
     assert!(!builder.is_timed_out(1000, 5), "an empty channel never times out");
     let txs: Vec<Vec<Bytes>> = (0..200u64)
-        .map(|i| vec![tx(0, i, (0..64).map(|j| (i * 31 + j * 7) as u8).collect(), (i, i + 3, true))])
+        .map(|i| {
+            vec![tx(0, i, (0..64).map(|j| (i * 31 + j * 7) as u8).collect(), (i, i + 3, true))]
+        })
         .collect();
     let mut full_after = None;
     for (i, block) in blocks(txs, &[]).into_iter().enumerate() {

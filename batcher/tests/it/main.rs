@@ -1,0 +1,214 @@
+//! Integration tests of the batcher against real Postgres and a throwaway anvil.
+
+mod harness;
+
+use alloy_primitives::{B256, keccak256};
+use alloy_provider::Provider;
+use harness::*;
+use kona_protocol::Frame;
+use std::time::Duration;
+use trex_batcher::{CALLDATA_VERSION, DA_COMMITMENT_VERSION};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn posts_frames_to_the_inbox_as_calldata() {
+    let ctx = Ctx::new(&[]).await;
+    ctx.l2.push_blocks(30);
+    let mut batcher = ctx.batcher(None, Options::default()).await;
+    ctx.run_until_settled(&mut batcher, 30).await;
+
+    let inbox = ctx.inbox_calldata().await;
+    let ledger = ctx.ledger_calldata().await;
+    assert!(inbox.len() > 2, "small frames: several txs ({})", inbox.len());
+    assert_eq!(inbox, ledger, "every recorded tx landed exactly once, in nonce order");
+    let mut frames = Vec::new();
+    for calldata in &inbox {
+        assert_eq!(calldata[0], CALLDATA_VERSION);
+        frames.extend(Frame::parse_frames(calldata).expect("kona parses inbox calldata"));
+    }
+    assert_eq!(decode_blocks(&frames), ctx.l2.blocks(), "the inbox holds exactly the L2 blocks");
+    assert_eq!(ctx.count("SELECT count(*) FROM frames WHERE status <> 'confirmed'").await, 0);
+    assert_eq!(ctx.count("SELECT count(*) FROM channels WHERE status <> 'done'").await, 0);
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn da_down_falls_back_to_calldata_and_back() {
+    let ctx = Ctx::new(&[]).await;
+    let da = FakeDa::start().await;
+    let opts = Options { fallback_after: Duration::from_millis(300), ..Options::default() };
+    ctx.l2.push_blocks(6);
+    let mut batcher = ctx.batcher(Some(&da), opts).await;
+    ctx.run_until_settled(&mut batcher, 6).await;
+    let first = ctx.inbox_calldata().await;
+    assert!(first.iter().all(|c| c[0] == DA_COMMITMENT_VERSION));
+    for calldata in &first {
+        let stored = da.get(&calldata[1..]).expect("commitment known to DA");
+        assert_eq!(calldata[1..], [&[0u8][..], keccak256(&stored).as_slice()].concat());
+        assert_eq!(stored[0], CALLDATA_VERSION);
+    }
+
+    da.set_up(false);
+    ctx.l2.push_blocks(6);
+    ctx.run_until_settled(&mut batcher, 12).await;
+    let second = ctx.inbox_calldata().await;
+    let fallback = &second[first.len()..];
+    assert!(!fallback.is_empty() && fallback.iter().all(|c| c[0] == CALLDATA_VERSION));
+
+    da.set_up(true);
+    ctx.l2.push_blocks(6);
+    ctx.run_until_settled(&mut batcher, 18).await;
+    let third = ctx.inbox_calldata().await;
+    let recovered = &third[second.len()..];
+    assert!(!recovered.is_empty() && recovered.iter().all(|c| c[0] == DA_COMMITMENT_VERSION));
+    assert_eq!(third, ctx.ledger_calldata().await);
+    assert!(ctx.metrics.render().contains("trex_batcher_da_switches_total 2"));
+    ctx.cleanup().await;
+}
+
+/// Killing the batcher at arbitrary points (the task is aborted mid-step, as a kill -9 would
+/// stop the process) and restarting it from the ledger never posts a frame twice.
+#[tokio::test(flavor = "multi_thread")]
+async fn restarts_never_post_a_frame_twice() {
+    let ctx = Ctx::new(&[]).await;
+    ctx.l2.push_blocks(40);
+    for round in 0..12u64 {
+        let mut batcher = ctx.batcher(None, Options::default()).await;
+        let task = tokio::spawn(async move {
+            loop {
+                let _ = batcher.step().await;
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(40 + round * 17)).await;
+        task.abort();
+        let _ = task.await;
+        ctx.l2.push_blocks(2);
+    }
+    let mut batcher = ctx.batcher(None, Options::default()).await;
+    ctx.run_until_settled(&mut batcher, 64).await;
+    let inbox = ctx.inbox_calldata().await;
+    assert_eq!(inbox, ctx.ledger_calldata().await);
+    let mut frames = Vec::new();
+    for calldata in &inbox {
+        frames.extend(Frame::parse_frames(calldata).unwrap());
+    }
+    let unique: std::collections::HashSet<_> = frames.iter().map(|f| (f.id, f.number)).collect();
+    assert_eq!(unique.len(), frames.len(), "no frame posted twice");
+    assert_eq!(decode_blocks(&frames), ctx.l2.blocks());
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stuck_tx_is_fee_bumped() {
+    let ctx = Ctx::new(&["--no-mining"]).await;
+    ctx.l2.push_blocks(3);
+    let opts = Options { resubmission_timeout: Duration::from_secs(1), ..Options::default() };
+    let mut batcher = ctx.batcher(None, opts).await;
+    // The channel opens, times out after one L1 block, and its single frame is sent.
+    batcher.step().await.unwrap();
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    let (fee_before, hashes_before) = ctx.tx_fees(0).await;
+    assert_eq!(hashes_before, 1);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    batcher.step().await.unwrap();
+    let (fee_after, hashes_after) = ctx.tx_fees(0).await;
+    assert_eq!(hashes_after, 2, "replacement recorded");
+    assert!(fee_after * 10 >= fee_before * 11, "fee cap +10 %: {fee_before} -> {fee_after}");
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    let inbox = ctx.inbox_txs().await;
+    assert_eq!(inbox.len(), 1);
+    let recorded: Vec<u8> = sqlx::query_scalar("SELECT tx_hash FROM l1_txs WHERE nonce = 0")
+        .fetch_one(ctx.pool())
+        .await
+        .unwrap();
+    assert_eq!(inbox[0].0, B256::from_slice(&recorded), "the bumped version was mined");
+    assert_eq!(ctx.count("SELECT count(*) FROM l1_txs WHERE status = 'confirmed'").await, 1);
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nonce_gap_is_repaired() {
+    let ctx = Ctx::new(&["--no-mining"]).await;
+    ctx.l2.push_blocks(20);
+    let opts = Options { max_channel_duration: 1000, ..Options::default() };
+    let mut batcher = ctx.batcher(None, opts).await;
+    batcher.step().await.unwrap();
+    let sent = ctx.count("SELECT count(*) FROM l1_txs").await;
+    assert!(sent >= 3, "{sent} txs");
+    // The node loses nonce 1: nonce 0 gets mined, the rest waits behind the gap.
+    let hash: Vec<u8> = sqlx::query_scalar("SELECT tx_hash FROM l1_txs WHERE nonce = 1")
+        .fetch_one(ctx.pool())
+        .await
+        .unwrap();
+    let _: serde_json::Value = ctx
+        .l1
+        .raw_request("anvil_dropTransaction".into(), (B256::from_slice(&hash),))
+        .await
+        .unwrap();
+    ctx.mine().await;
+    let pending: u64 = ctx.l1.get_transaction_count(ctx.batcher_address()).await.unwrap();
+    assert_eq!(pending, 1, "only nonce 0 mined");
+    batcher.step().await.unwrap(); // re-broadcasts nonce 1
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    let inbox = ctx.inbox_calldata().await;
+    assert_eq!(inbox.len() as i64, sent);
+    assert_eq!(inbox, ctx.ledger_calldata().await);
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l1_reorg_of_a_confirmed_tx_reposts_it() {
+    let ctx = Ctx::new(&["--no-mining"]).await;
+    ctx.l2.push_blocks(3);
+    let mut batcher = ctx.batcher(None, Options::default()).await;
+    batcher.step().await.unwrap();
+    ctx.mine().await;
+    let snapshot: serde_json::Value = ctx.l1.raw_request("evm_snapshot".into(), ()).await.unwrap();
+    batcher.step().await.unwrap(); // channel timed out: frame sent
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    let (first_block, first_hash) = ctx.inclusion(0).await;
+    assert_eq!(ctx.count("SELECT count(*) FROM l1_txs WHERE status = 'confirmed'").await, 1);
+    let _: serde_json::Value = ctx.l1.raw_request("evm_revert".into(), (snapshot,)).await.unwrap();
+    ctx.mine().await;
+    ctx.mine().await;
+    batcher.step().await.unwrap(); // sees the reorg, re-broadcasts
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    ctx.mine().await;
+    batcher.step().await.unwrap();
+    assert_eq!(ctx.count("SELECT count(*) FROM frames WHERE status = 'confirmed'").await, 1);
+    let (block, hash) = ctx.inclusion(0).await;
+    assert_ne!((block, hash), (first_block, first_hash), "moved to the new chain");
+    let canonical = ctx.l1.get_block_by_number(block.into()).await.unwrap().unwrap();
+    assert_eq!(canonical.header.hash, hash);
+    assert_eq!(ctx.inbox_calldata().await, ctx.ledger_calldata().await);
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l2_reorg_restarts_from_the_safe_head() {
+    let ctx = Ctx::new(&[]).await;
+    ctx.l2.push_blocks(5);
+    let opts = Options { max_channel_duration: 1000, ..Options::default() };
+    let mut batcher = ctx.batcher(None, opts).await;
+    batcher.step().await.unwrap();
+    assert_eq!(batcher.next_block(), 6);
+    ctx.l2.reorg_from(4, 3); // blocks 4.. replaced; safe head = 3
+    batcher.step().await.unwrap();
+    assert_eq!(batcher.next_block(), 4, "restarted after the safe head");
+    batcher.step().await.unwrap();
+    assert_eq!(batcher.next_block(), 6);
+    ctx.cleanup().await;
+}
+
+#[tokio::test]
+async fn unreachable_database_fails_clearly() {
+    let err = trex_batcher::Ledger::connect("postgres://postgres@127.0.0.1:1/none")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("ledger"), "{err}");
+}
