@@ -42,6 +42,8 @@ pub struct DevnetOptions {
     pub use_da: bool,
     /// Extra batcher flags.
     pub batcher_args: Vec<String>,
+    /// Extra sequencer flags.
+    pub sequencer_args: Vec<String>,
 }
 
 impl Default for DevnetOptions {
@@ -52,6 +54,7 @@ impl Default for DevnetOptions {
             sequencer_l1_confs: 1,
             use_da: true,
             batcher_args: Vec::new(),
+            sequencer_args: Vec::new(),
         }
     }
 }
@@ -118,8 +121,14 @@ impl Devnet {
             "anvil",
             &tool("anvil"),
             &args(&[
-                "--host", "127.0.0.1", "--port", &l1_port.to_string(), "--block-time", "1",
-                "--slots-in-an-epoch", "1",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                &l1_port.to_string(),
+                "--block-time",
+                "1",
+                "--slots-in-an-epoch",
+                "1",
             ]),
             &path.join("anvil.log"),
         );
@@ -173,12 +182,24 @@ impl Devnet {
             &rollup_config,
             &l1.url,
             &da_url,
-            &["--l1.confs".into(), options.sequencer_l1_confs.to_string()],
+            &[
+                ["--l1.confs".into(), options.sequencer_l1_confs.to_string()].as_slice(),
+                &options.sequencer_args,
+            ]
+            .concat(),
         )
         .await;
 
         let database_url = create_database().await;
-        let batcher = start_batcher(&path, &options, &l1.url, &l2.url, &da_url, &rollup_config, &database_url);
+        let batcher = start_batcher(
+            &path,
+            &options,
+            &l1.url,
+            &l2.url,
+            &da_url,
+            &rollup_config,
+            &database_url,
+        );
         Self {
             dir,
             anvil,
@@ -243,14 +264,19 @@ impl Devnet {
         let want = self.l2.block(&tag(number)).await;
         let deadline = Instant::now() + timeout;
         loop {
-            if let Ok(got) = node.try_call("eth_getBlockByNumber", json!([tag(number), false])).await
+            if let Ok(got) =
+                node.try_call("eth_getBlockByNumber", json!([tag(number), false])).await
                 && !got.is_null()
             {
                 assert_eq!(got["hash"], want["hash"], "block {number} differs");
                 assert_eq!(got["stateRoot"], want["stateRoot"]);
                 return;
             }
-            assert!(Instant::now() < deadline, "{} did not reach block {number} in {timeout:?}", node.url);
+            assert!(
+                Instant::now() < deadline,
+                "{} did not reach block {number} in {timeout:?}",
+                node.url
+            );
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
@@ -268,13 +294,27 @@ impl Devnet {
             if status["safe_l2"]["number"].as_u64().unwrap_or(0) >= number {
                 return;
             }
-            assert!(Instant::now() < deadline, "safe head of {} stuck at {} (want {number}): {status}", node.url, status["safe_l2"]["number"]);
+            assert!(
+                Instant::now() < deadline,
+                "safe head of {} stuck at {} (want {number}): {status}",
+                node.url,
+                status["safe_l2"]["number"]
+            );
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
     }
 
     /// All batch-inbox transactions on L1 so far: (L1 block number, calldata hex).
     pub async fn inbox_transactions(&self) -> Vec<(u64, String)> {
+        self.inbox_transactions_with_hashes()
+            .await
+            .into_iter()
+            .map(|(n, _, input)| (n, input))
+            .collect()
+    }
+
+    /// All batch-inbox transactions on L1 so far: (L1 block number, tx hash, calldata hex).
+    pub async fn inbox_transactions_with_hashes(&self) -> Vec<(u64, String, String)> {
         let head = self.l1.number("eth_blockNumber", json!([])).await;
         let inbox = self.deployment.inbox().to_lowercase();
         let mut found = Vec::new();
@@ -282,7 +322,11 @@ impl Devnet {
             let block = self.l1.call("eth_getBlockByNumber", json!([tag(number), true])).await;
             for tx in block["transactions"].as_array().into_iter().flatten() {
                 if tx["to"].as_str().map(str::to_lowercase) == Some(inbox.clone()) {
-                    found.push((number, tx["input"].as_str().unwrap_or_default().to_string()));
+                    found.push((
+                        number,
+                        tx["hash"].as_str().unwrap_or_default().to_lowercase(),
+                        tx["input"].as_str().unwrap_or_default().to_string(),
+                    ));
                 }
             }
         }
@@ -358,7 +402,12 @@ fn start_batcher(
         batcher_args.extend(["--da-url".into(), da_url.into()]);
     }
     batcher_args.extend(options.batcher_args.iter().cloned());
-    Service::start("trex-batcher", &workspace_bin("trex-batcher"), &batcher_args, &dir.join("batcher.log"))
+    Service::start(
+        "trex-batcher",
+        &workspace_bin("trex-batcher"),
+        &batcher_args,
+        &dir.join("batcher.log"),
+    )
 }
 
 /// A fresh Postgres database for one test's batcher.
@@ -368,7 +417,11 @@ pub async fn create_database() -> String {
     let mut admin = sqlx::PgConnection::connect("postgres://postgres@127.0.0.1:5432/postgres")
         .await
         .expect("Postgres at 127.0.0.1:5432 (deploy/test.sh starts it)");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create db");
+    // The name is generated above from hex digits only.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create db");
     format!("postgres://postgres@127.0.0.1:5432/{name}")
 }
 
@@ -380,7 +433,11 @@ fn rand_u64() -> u64 {
 async fn wait_for(rpc: &Rpc, method: &str, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     while rpc.try_call(method, json!([])).await.is_err() {
-        assert!(Instant::now() < deadline, "{} did not answer {method} within {timeout:?}", rpc.url);
+        assert!(
+            Instant::now() < deadline,
+            "{} did not answer {method} within {timeout:?}",
+            rpc.url
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }

@@ -117,7 +117,12 @@ impl Service {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let start = lines.len().saturating_sub(n);
-        format!("--- last lines of {} ({}) ---\n{}", self.name, self.log.display(), lines[start..].join("\n"))
+        format!(
+            "--- last lines of {} ({}) ---\n{}",
+            self.name,
+            self.log.display(),
+            lines[start..].join("\n")
+        )
     }
 }
 

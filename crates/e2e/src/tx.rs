@@ -8,12 +8,26 @@ use alloy_signer_local::PrivateKeySigner;
 use op_alloy_consensus::OpTxEnvelope;
 
 /// The raw EIP-2718 bytes of an EIP-1559 call signed by `key`.
-pub fn signed_call(key: &str, chain_id: u64, nonce: u64, to: Address, value: u64, input: Bytes) -> Bytes {
+pub fn signed_call(
+    key: &str,
+    chain_id: u64,
+    nonce: u64,
+    to: Address,
+    value: u64,
+    input: Bytes,
+) -> Bytes {
     signed_tx(key, chain_id, nonce, TxKind::Call(to), value, input)
 }
 
 /// The raw EIP-2718 bytes of an EIP-1559 transaction signed by `key`.
-pub fn signed_tx(key: &str, chain_id: u64, nonce: u64, to: TxKind, value: u64, input: Bytes) -> Bytes {
+pub fn signed_tx(
+    key: &str,
+    chain_id: u64,
+    nonce: u64,
+    to: TxKind,
+    value: u64,
+    input: Bytes,
+) -> Bytes {
     let signer: PrivateKeySigner = key.parse().expect("key");
     let tx = TxEip1559 {
         chain_id,

@@ -16,7 +16,8 @@ const L2_CHAIN_ID: u64 = 31628;
 /// Sends `count` transfers from `key` starting at `nonce`, one every `gap`.
 async fn send_transfers(l2: &Rpc, key: &str, nonce: u64, count: u64, gap: Duration) {
     for i in 0..count {
-        let raw = signed_call(key, L2_CHAIN_ID, nonce + i, Address::with_last_byte(7), 1, Bytes::new());
+        let raw =
+            signed_call(key, L2_CHAIN_ID, nonce + i, Address::with_last_byte(7), 1, Bytes::new());
         l2.call("eth_sendRawTransaction", json!([raw])).await;
         tokio::time::sleep(gap).await;
     }

@@ -14,12 +14,14 @@ use trex_e2e::{
 const L2_CHAIN_ID: u64 = 31628;
 
 /// Runtime code: `slot0 += 1` on every call.
-const COUNTER_RUNTIME: &str = "600054600101600055" ;
+const COUNTER_RUNTIME: &str = "600054600101600055";
 
 fn counter_init_code() -> Bytes {
     // CODECOPY the runtime that follows this 12-byte prefix, then RETURN it.
     let runtime = hex::decode(COUNTER_RUNTIME.to_owned() + "00").unwrap();
-    let mut code = hex::decode(format!("60{:02x}600c60003960{:02x}6000f3", runtime.len(), runtime.len())).unwrap();
+    let mut code =
+        hex::decode(format!("60{:02x}600c60003960{:02x}6000f3", runtime.len(), runtime.len()))
+            .unwrap();
     code.extend(runtime);
     code.into()
 }
@@ -72,7 +74,8 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
     // All deposits are in once the counter reads 10 (the sequencer waits for L1 confirmations).
     let mut count = 0;
     for _ in 0..120 {
-        count = quantity(&devnet.l2.call("eth_getStorageAt", json!([counter, "0x0", "latest"])).await);
+        count =
+            quantity(&devnet.l2.call("eth_getStorageAt", json!([counter, "0x0", "latest"])).await);
         if count == 10 {
             break;
         }
@@ -82,7 +85,10 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
     for i in 0..10u8 {
         let balance = devnet
             .l2
-            .call("eth_getBalance", json!([format!("{}", Address::repeat_byte(0xd0 + i)), "latest"]))
+            .call(
+                "eth_getBalance",
+                json!([format!("{}", Address::repeat_byte(0xd0 + i)), "latest"]),
+            )
             .await;
         assert_eq!(quantity(&balance), 1_000_000_000_000_000 + u64::from(i));
     }
@@ -95,9 +101,13 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
     devnet.wait_converged(&replica, target, Duration::from_secs(240)).await;
     Devnet::wait_safe(&replica, target, Duration::from_secs(60)).await;
     let status = Devnet::sync_status(&replica).await;
-    assert!(status["finalized_l2"]["number"].as_u64().unwrap() > 0, "finalized head advances: {status}");
+    assert!(
+        status["finalized_l2"]["number"].as_u64().unwrap() > 0,
+        "finalized head advances: {status}"
+    );
     let sender = address_of(senders[0]);
-    let nonce = replica.call("eth_getTransactionCount", json!([format!("{sender}"), tag(target)])).await;
+    let nonce =
+        replica.call("eth_getTransactionCount", json!([format!("{sender}"), tag(target)])).await;
     assert_eq!(quantity(&nonce), 1_000 / senders.len() as u64 + 1);
 
     // Output roots agree.
