@@ -120,12 +120,7 @@ impl<S: L2Source> Batcher<S> {
         for _ in 0..self.config.max_blocks_per_step {
             let Some(block) = self.source.block(self.next_block).await? else { break };
             if self.parent.is_some_and(|parent| parent != block.parent_hash) {
-                let (safe, hash) = self.source.safe_head().await?;
-                warn!(target: "batcher", block = block.number, safe, "L2 reorg: restarting channel building from the safe head");
-                self.channel = None;
-                self.next_block = safe + 1;
-                self.parent = Some(hash);
-                self.ledger.set_cursor(self.next_block, self.parent).await?;
+                self.restart_after_reorg(block.number).await?;
                 return Ok(());
             }
             let config = self.config;
@@ -149,6 +144,36 @@ impl<S: L2Source> Batcher<S> {
             .is_some_and(|c| c.is_timed_out(l1_head, self.config.max_channel_duration))
         {
             self.close_channel().await?;
+        }
+        Ok(())
+    }
+
+    /// Drops the open channel after an L2 reorg was seen at `at`. Building restarts at the
+    /// first block not in a closed channel when that part of the chain is unchanged (it is
+    /// when it is safe, or when its last block still has the recorded hash), otherwise at the
+    /// safe head: closed channels of reorged blocks are abandoned.
+    async fn restart_after_reorg(&mut self, at: u64) -> Result<(), BatcherError> {
+        self.channel = None;
+        let (safe, safe_hash) = self.source.safe_head().await?;
+        let (closed_next, closed_parent) = self.ledger.cursor().await?.unwrap_or((1, None));
+        let unchanged = closed_next <= safe + 1
+            || match closed_parent {
+                Some(hash) => self
+                    .source
+                    .block(closed_next - 1)
+                    .await?
+                    .is_some_and(|block| block.hash == hash),
+                None => false,
+            };
+        if unchanged {
+            warn!(target: "batcher", block = at, restart = closed_next, safe, "L2 reorg: rebuilding the open channel");
+            self.next_block = closed_next;
+            self.parent = closed_parent;
+        } else {
+            warn!(target: "batcher", block = at, restart = safe + 1, safe, "L2 reorg below closed channels: restarting from the safe head");
+            self.next_block = safe + 1;
+            self.parent = Some(safe_hash);
+            self.ledger.set_cursor(self.next_block, self.parent).await?;
         }
         Ok(())
     }

@@ -101,7 +101,11 @@ async fn restarts_never_post_a_frame_twice() {
 async fn stuck_tx_is_fee_bumped() {
     let ctx = Ctx::new(&["--no-mining"]).await;
     ctx.l2.push_blocks(3);
-    let opts = Options { resubmission_timeout: Duration::from_secs(1), ..Options::default() };
+    let opts = Options {
+        resubmission_timeout: Duration::from_secs(1),
+        frame_size: 100_000,
+        ..Options::default()
+    };
     let mut batcher = ctx.batcher(None, opts).await;
     // The channel opens, times out after one L1 block, and its single frame is sent.
     batcher.step().await.unwrap();
@@ -162,7 +166,8 @@ async fn nonce_gap_is_repaired() {
 async fn l1_reorg_of_a_confirmed_tx_reposts_it() {
     let ctx = Ctx::new(&["--no-mining"]).await;
     ctx.l2.push_blocks(3);
-    let mut batcher = ctx.batcher(None, Options::default()).await;
+    let mut batcher =
+        ctx.batcher(None, Options { frame_size: 100_000, ..Options::default() }).await;
     batcher.step().await.unwrap();
     ctx.mine().await;
     let snapshot: serde_json::Value = ctx.l1.raw_request("evm_snapshot".into(), ()).await.unwrap();
@@ -189,18 +194,40 @@ async fn l1_reorg_of_a_confirmed_tx_reposts_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn l2_reorg_restarts_from_the_safe_head() {
+async fn l2_reorg_rebuilds_the_open_channel() {
     let ctx = Ctx::new(&[]).await;
     ctx.l2.push_blocks(5);
-    let opts = Options { max_channel_duration: 1000, ..Options::default() };
+    let opts = Options { max_channel_duration: 1000, frame_size: 100_000, ..Options::default() };
     let mut batcher = ctx.batcher(None, opts).await;
     batcher.step().await.unwrap();
     assert_eq!(batcher.next_block(), 6);
     ctx.l2.reorg_from(4, 3); // blocks 4.. replaced; safe head = 3
+    ctx.l2.push_blocks(1);
     batcher.step().await.unwrap();
-    assert_eq!(batcher.next_block(), 4, "restarted after the safe head");
+    assert_eq!(batcher.next_block(), 1, "nothing was closed: the open channel is rebuilt");
     batcher.step().await.unwrap();
-    assert_eq!(batcher.next_block(), 6);
+    assert_eq!(batcher.next_block(), 7);
+    ctx.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn l2_reorg_below_closed_channels_restarts_from_the_safe_head() {
+    let ctx = Ctx::new(&[]).await;
+    ctx.l2.push_blocks(6);
+    let mut batcher =
+        ctx.batcher(None, Options { frame_size: 100_000, ..Options::default() }).await;
+    ctx.run_until_settled(&mut batcher, 6).await;
+    let posted = ctx.inbox_calldata().await.len();
+    ctx.l2.reorg_from(5, 2); // closed blocks 5 and 6 replaced; safe head = 2
+    ctx.l2.push_blocks(1);
+    batcher.step().await.unwrap();
+    assert_eq!(batcher.next_block(), 3, "restarted after the safe head");
+    ctx.run_until_settled(&mut batcher, 7).await;
+    let mut frames = Vec::new();
+    for calldata in &ctx.inbox_calldata().await[posted..] {
+        frames.extend(Frame::parse_frames(calldata).unwrap());
+    }
+    assert_eq!(decode_blocks(&frames), ctx.l2.blocks()[2..].to_vec(), "blocks 3..=7 re-posted");
     ctx.cleanup().await;
 }
 
