@@ -80,7 +80,11 @@ fn random_tx(nonce: u64) -> Bytes {
         input: input.into(),
         ..Default::default()
     };
-    let sig = Signature::new(U256::from(rand::random::<u64>()), U256::from(7u64), nonce % 2 == 0);
+    let sig = Signature::new(
+        U256::from(rand::random::<u64>()),
+        U256::from(7u64),
+        nonce.is_multiple_of(2),
+    );
     let envelope: TxEnvelope = tx.into_signed(sig).into();
     envelope.encoded_2718().into()
 }
@@ -204,10 +208,11 @@ impl Anvil {
             .spawn()
             .expect("anvil in /work/main/.tools/bin");
         let url: url::Url = format!("http://127.0.0.1:{port}").parse().unwrap();
-        let provider: RootProvider = RootProvider::new_http(url.clone());
+        let anvil = Self { child, url };
+        let provider: RootProvider = RootProvider::new_http(anvil.url.clone());
         for _ in 0..100 {
             if provider.get_block_number().await.is_ok() {
-                return Self { child, url };
+                return anvil;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
