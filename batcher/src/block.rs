@@ -116,3 +116,103 @@ impl L2Source for RpcL2Source {
         Ok((status.safe_l2.block_info.number, status.safe_l2.block_info.hash))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_consensus::{Sealable, SignableTransaction, TxEip1559, transaction::Recovered};
+    use alloy_primitives::{Address, Signature, TxKind, U256, address};
+    use alloy_rpc_types_eth::{BlockTransactions, Header};
+    use kona_protocol::L1BlockInfoIsthmus;
+    use op_alloy_consensus::TxDeposit;
+
+    fn rpc_tx(envelope: OpTxEnvelope, from: Address) -> op_alloy_rpc_types::Transaction {
+        op_alloy_rpc_types::Transaction {
+            inner: alloy_rpc_types_eth::Transaction {
+                inner: Recovered::new_unchecked(envelope, from),
+                block_hash: Some(B256::repeat_byte(3)),
+                block_number: Some(9),
+                transaction_index: Some(0),
+                effective_gas_price: Some(1),
+                block_timestamp: Some(1009),
+            },
+            deposit_nonce: None,
+            deposit_receipt_version: None,
+        }
+    }
+
+    /// A block as the sequencer serves it, through its JSON form.
+    fn rpc_block(
+        first: Option<OpTxEnvelope>,
+        user: Vec<OpTxEnvelope>,
+    ) -> Block<op_alloy_rpc_types::Transaction> {
+        let depositor = address!("DeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001");
+        let txs = first.into_iter().chain(user).map(|tx| rpc_tx(tx, depositor)).collect();
+        let block = Block {
+            header: Header {
+                hash: B256::repeat_byte(3),
+                inner: alloy_consensus::Header {
+                    number: 9,
+                    parent_hash: B256::repeat_byte(2),
+                    timestamp: 1009,
+                    ..Default::default()
+                },
+                total_difficulty: None,
+                size: None,
+            },
+            uncles: vec![],
+            transactions: BlockTransactions::Full(txs),
+            withdrawals: None,
+        };
+        serde_json::from_value(serde_json::to_value(block).unwrap()).unwrap()
+    }
+
+    fn l1_info() -> OpTxEnvelope {
+        let info = L1BlockInfoIsthmus {
+            number: 77,
+            time: 1000,
+            block_hash: B256::repeat_byte(0x77),
+            sequence_number: 4,
+            ..Default::default()
+        };
+        let deposit = TxDeposit {
+            source_hash: B256::repeat_byte(1),
+            from: address!("DeaDDEaDDeAdDeAdDEAdDEaddeAddEAdDEAd0001"),
+            to: TxKind::Call(address!("4200000000000000000000000000000000000015")),
+            gas_limit: 1_000_000,
+            input: info.encode_calldata(),
+            ..Default::default()
+        };
+        OpTxEnvelope::Deposit(deposit.seal_slow())
+    }
+
+    fn user_tx(nonce: u64) -> OpTxEnvelope {
+        let tx = TxEip1559 {
+            chain_id: 31628,
+            nonce,
+            gas_limit: 21_000,
+            to: TxKind::Call(Address::repeat_byte(9)),
+            ..Default::default()
+        };
+        OpTxEnvelope::Eip1559(tx.into_signed(Signature::new(U256::from(1), U256::from(2), false)))
+    }
+
+    #[test]
+    fn reads_l1_origin_and_user_transactions() {
+        let block =
+            L2Block::from_rpc(rpc_block(Some(l1_info()), vec![user_tx(0), user_tx(1)])).unwrap();
+        assert_eq!((block.number, block.timestamp), (9, 1009));
+        assert_eq!((block.hash, block.parent_hash), (B256::repeat_byte(3), B256::repeat_byte(2)));
+        assert_eq!((block.l1_origin_number, block.l1_origin_hash), (77, B256::repeat_byte(0x77)));
+        assert_eq!(block.sequence_number, 4);
+        let expected: Vec<Bytes> =
+            [user_tx(0), user_tx(1)].iter().map(|tx| tx.encoded_2718().into()).collect();
+        assert_eq!(block.transactions, expected);
+    }
+
+    #[test]
+    fn requires_the_l1_info_deposit_first() {
+        assert!(L2Block::from_rpc(rpc_block(None, vec![user_tx(0)])).is_err());
+        assert!(L2Block::from_rpc(rpc_block(None, vec![])).is_err());
+    }
+}
