@@ -148,9 +148,9 @@ impl L2Source for FakeL2 {
     }
 }
 
-/// Decodes inbox frames with kona back to (timestamp, L1 origin, transactions) per block.
-pub(crate) fn decode_blocks(frames: &[Frame]) -> Vec<(u64, u64, Vec<Bytes>)> {
-    let cfg = RollupConfig {
+/// The fake chain's rollup config: every fork through Isthmus active at genesis.
+fn rollup_config() -> RollupConfig {
+    RollupConfig {
         l2_chain_id: CHAIN_ID.into(),
         block_time: 1,
         genesis: ChainGenesis { l2_time: GENESIS_TIME, ..Default::default() },
@@ -166,7 +166,12 @@ pub(crate) fn decode_blocks(frames: &[Frame]) -> Vec<(u64, u64, Vec<Bytes>)> {
             ..Default::default()
         },
         ..Default::default()
-    };
+    }
+}
+
+/// Decodes inbox frames with kona back to (timestamp, L1 origin, transactions) per block.
+pub(crate) fn decode_blocks(frames: &[Frame]) -> Vec<(u64, u64, Vec<Bytes>)> {
+    let cfg = rollup_config();
     let mut order = Vec::new();
     let mut channels: HashMap<[u8; 16], Channel> = HashMap::new();
     for frame in frames {
@@ -317,6 +322,23 @@ impl Ctx {
             l2: Arc::new(FakeL2::default()),
             metrics: Metrics::new(),
         }
+    }
+
+    pub(crate) fn l1_url(&self) -> &url::Url {
+        &self.anvil.url
+    }
+
+    pub(crate) fn db_url(&self) -> &str {
+        &self.db_url
+    }
+
+    /// A rollup.json (kona's serde form) for the fake chain, in `dir`.
+    pub(crate) fn write_rollup_config(&self, dir: &std::path::Path) -> std::path::PathBuf {
+        let mut cfg = rollup_config();
+        cfg.batch_inbox_address = INBOX;
+        let path = dir.join("rollup.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
+        path
     }
 
     pub(crate) fn pool(&self) -> &PgPool {

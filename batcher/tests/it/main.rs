@@ -1,6 +1,7 @@
 //! Integration tests of the batcher against real Postgres and a throwaway anvil.
 
 mod harness;
+mod rpc;
 
 use alloy_primitives::{B256, keccak256};
 use alloy_provider::Provider;
@@ -238,4 +239,87 @@ async fn unreachable_database_fails_clearly() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("ledger"), "{err}");
+}
+
+/// The real binary over JSON-RPC, killed with SIGKILL at arbitrary points while posting and
+/// restarted: the inbox ends up holding every block exactly once and matches the ledger.
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_survives_kill_9_without_double_posting() {
+    let ctx = Ctx::new(&["--block-time", "1"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rollup = ctx.write_rollup_config(dir.path());
+    let l2_url = rpc::serve(ctx.l2.clone()).await;
+    let spawn = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trex-batcher"))
+            .args(["--l1-rpc", ctx.l1_url().as_str(), "--l2-rpc", l2_url.as_str()])
+            .arg("--rollup-config")
+            .arg(&rollup)
+            .args([
+                "--private-key",
+                "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+                "--database-url",
+                ctx.db_url(),
+                "--target-frame-size=400",
+                "--max-channel-duration=1",
+                "--poll-interval=50ms",
+                "--metrics.addr=127.0.0.1:0",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    ctx.l2.push_blocks(30);
+    for round in 0..6u64 {
+        let mut child = spawn();
+        tokio::time::sleep(Duration::from_millis(400 + round * 230)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        ctx.l2.push_blocks(3);
+    }
+    let posted_before = ctx.count("SELECT count(*) FROM l1_txs").await;
+    assert!(posted_before > 0, "the killed instances were posting");
+    let mut child = spawn();
+    let last = 48;
+    let mut settled = false;
+    for _ in 0..120 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let open = ctx.count("SELECT count(*) FROM l1_txs WHERE status <> 'confirmed'").await
+            + ctx.count("SELECT count(*) FROM frames WHERE status = 'pending'").await;
+        let closed = ctx.count("SELECT coalesce(max(last_block), 0) FROM channels").await;
+        if open == 0 && closed >= last {
+            settled = true;
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(settled, "the restarted batcher posted everything");
+    let inbox = ctx.inbox_calldata().await;
+    assert_eq!(inbox, ctx.ledger_calldata().await, "L1 inbox = ledger, no tx twice");
+    let mut frames = Vec::new();
+    for calldata in &inbox {
+        frames.extend(Frame::parse_frames(calldata).unwrap());
+    }
+    let unique: std::collections::HashSet<_> = frames.iter().map(|f| (f.id, f.number)).collect();
+    assert_eq!(unique.len(), frames.len(), "no frame posted twice");
+    assert_eq!(decode_blocks(&frames), ctx.l2.blocks());
+    ctx.cleanup().await;
+}
+
+#[test]
+fn binary_rejects_a_bad_rollup_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollup = dir.path().join("rollup.json");
+    std::fs::write(&rollup, "not json").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trex-batcher"))
+        .args(["--l1-rpc=http://127.0.0.1:1", "--l2-rpc=http://127.0.0.1:1"])
+        .arg("--rollup-config")
+        .arg(&rollup)
+        .args(["--private-key=0x01", "--database-url=postgres://postgres@127.0.0.1:1/x"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("rollup config") && stderr.contains("rollup.json"), "{stderr}");
 }
