@@ -97,6 +97,18 @@ impl Args {
                 "rollup config {path}: no batch_inbox_address"
             )));
         }
+        let timeout = rollup
+            .channel_timeout(rollup.genesis.l2_time)
+            .min(rollup.channel_timeout(u64::MAX))
+            .min(rollup.seq_window_size);
+        if self.max_channel_duration.saturating_mul(2) > timeout {
+            return Err(BatcherError::Config(format!(
+                "--max-channel-duration {} is not well within the rollup's channel timeout and \
+                 sequencing window ({timeout} L1 blocks): use at most {}",
+                self.max_channel_duration,
+                timeout / 2
+            )));
+        }
         Ok(rollup)
     }
 
@@ -105,7 +117,7 @@ impl Args {
         if self.target_frame_size <= crate::channel::FRAME_HEADER_LEN || self.target_num_frames == 0
         {
             return Err(BatcherError::Config(
-                "--target-frame-size must exceed the 23-byte frame header and --target-num-frames be > 0".into(),
+                "--target-frame-size must be between 24 and 1000000 bytes and --target-num-frames > 0".into(),
             ));
         }
         if self.num_confirmations == 0 || self.max_channel_duration == 0 {
@@ -133,7 +145,7 @@ impl Args {
         let da = self
             .da_url
             .as_deref()
-            .map(|url| DaClient::new(url, Duration::from_secs(30)))
+            .map(|url| DaClient::new(url, Duration::from_secs(10)))
             .transpose()
             .map_err(|err| BatcherError::Config(format!("--da-url: {err}")))?;
         let poster = DaPoster::new(da, self.da_fallback_after, metrics.clone());
@@ -216,5 +228,30 @@ mod tests {
         assert!(a.validate().unwrap_err().to_string().contains("rollup config"));
         let a = args(&["--target-frame-size=10"]).unwrap();
         assert!(a.validate().unwrap_err().to_string().contains("target-frame-size"));
+    }
+
+    #[test]
+    fn channel_duration_must_fit_the_channel_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rollup.json");
+        let rollup = RollupConfig {
+            batch_inbox_address: alloy_primitives::address!(
+                "ff00000000000000000000000000000000031628"
+            ),
+            seq_window_size: 3600,
+            channel_timeout: 300,
+            granite_channel_timeout: 50,
+            hardforks: kona_genesis::HardForkConfig { granite_time: Some(0), ..Default::default() },
+            ..Default::default()
+        };
+        std::fs::write(&path, serde_json::to_string(&rollup).unwrap()).unwrap();
+        let mut a = args(&[]).unwrap();
+        a.rollup_config = path.clone();
+        let (read, _) = a.validate().unwrap();
+        assert_eq!(read.batch_inbox_address, rollup.batch_inbox_address);
+        let mut a = args(&["--max-channel-duration=26"]).unwrap();
+        a.rollup_config = path;
+        let err = a.validate().unwrap_err().to_string();
+        assert!(err.contains("at most 25"), "{err}");
     }
 }

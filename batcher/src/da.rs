@@ -18,8 +18,12 @@ pub struct DaPoster {
     fallback_after: Duration,
     using_da: bool,
     failing_since: Option<Instant>,
+    last_probe: Option<Instant>,
     metrics: Metrics,
 }
+
+/// How often DA health is probed while frames go to calldata.
+const PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
 fn calldata_of(frame: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(frame.len() + 1);
@@ -39,7 +43,14 @@ impl DaPoster {
     /// failed for `fallback_after`.
     pub fn new(client: Option<DaClient>, fallback_after: Duration, metrics: Metrics) -> Self {
         metrics.da_mode.set(i64::from(client.is_some()));
-        Self { using_da: client.is_some(), client, fallback_after, failing_since: None, metrics }
+        Self {
+            using_da: client.is_some(),
+            client,
+            fallback_after,
+            failing_since: None,
+            last_probe: None,
+            metrics,
+        }
     }
 
     /// Whether frames currently go to DA.
@@ -66,6 +77,10 @@ impl DaPoster {
         }
         let Some(client) = &self.client else { return Ok(Some(calldata_of(&frame.data))) };
         if !self.using_da {
+            if self.last_probe.is_some_and(|at| at.elapsed() < PROBE_INTERVAL) {
+                return Ok(Some(calldata_of(&frame.data)));
+            }
+            self.last_probe = Some(Instant::now());
             if client.health().await.is_err() {
                 return Ok(Some(calldata_of(&frame.data)));
             }

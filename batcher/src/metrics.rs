@@ -80,3 +80,29 @@ impl Default for Metrics {
         Self::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_every_metric() {
+        let metrics = Metrics::new();
+        metrics.frames.inc_by(3);
+        metrics.da_mode.set(1);
+        let text = metrics.render();
+        for name in [
+            "blocks_batched_total",
+            "channels_total",
+            "bytes_posted_total",
+            "l1_txs_sent_total",
+            "l1_txs_confirmed_total",
+            "fee_bumps_total",
+            "da_switches_total",
+        ] {
+            assert!(text.contains(&format!("trex_batcher_{name} 0")), "{name}");
+        }
+        assert!(text.contains("trex_batcher_frames_total 3"));
+        assert!(text.contains("trex_batcher_da_mode 1"));
+    }
+}

@@ -336,6 +336,9 @@ impl Ctx {
     pub(crate) fn write_rollup_config(&self, dir: &std::path::Path) -> std::path::PathBuf {
         let mut cfg = rollup_config();
         cfg.batch_inbox_address = INBOX;
+        cfg.seq_window_size = 3600;
+        cfg.channel_timeout = 300;
+        cfg.granite_channel_timeout = 50;
         let path = dir.join("rollup.json");
         std::fs::write(&path, serde_json::to_string_pretty(&cfg).unwrap()).unwrap();
         path

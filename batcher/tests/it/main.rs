@@ -56,6 +56,7 @@ async fn da_down_falls_back_to_calldata_and_back() {
     assert!(!fallback.is_empty() && fallback.iter().all(|c| c[0] == CALLDATA_VERSION));
 
     da.set_up(true);
+    tokio::time::sleep(Duration::from_millis(1100)).await; // DA health is probed once a second
     ctx.l2.push_blocks(6);
     ctx.run_until_settled(&mut batcher, 18).await;
     let third = ctx.inbox_calldata().await;
