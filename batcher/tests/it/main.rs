@@ -324,3 +324,26 @@ fn binary_rejects_a_bad_rollup_config() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("rollup config") && stderr.contains("rollup.json"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn binary_reports_an_unreachable_database() {
+    let ctx = Ctx::new(&[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let rollup = ctx.write_rollup_config(dir.path());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_trex-batcher"))
+        .args(["--l1-rpc", ctx.l1_url().as_str(), "--l2-rpc=http://127.0.0.1:1"])
+        .arg("--rollup-config")
+        .arg(&rollup)
+        .args([
+            "--private-key=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+            "--database-url=postgres://postgres:secret@127.0.0.1:1/nothing",
+            "--metrics.addr=127.0.0.1:0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database postgres://postgres:***@127.0.0.1:1/nothing"), "{stderr}");
+    assert!(!stderr.contains("secret"));
+    ctx.cleanup().await;
+}
