@@ -451,16 +451,9 @@ impl Ctx {
         .unwrap()
     }
 
+    /// Ends the test; the database is dropped with the context (also when a test panics).
     pub(crate) async fn cleanup(self) {
         self.inspect.pool().close().await;
-        let admin = PgPool::connect(ADMIN_URL).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.db_name
-        )))
-        .execute(&admin)
-        .await
-        .unwrap();
     }
 }
 
@@ -474,5 +467,21 @@ impl Ctx {
                 .await
                 .unwrap();
         (n as u64, B256::from_slice(&h))
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        let name = self.db_name.clone();
+        // Own thread and runtime: this may run inside (or after) the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let admin = PgPool::connect(ADMIN_URL).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+            });
+        })
+        .join();
     }
 }
