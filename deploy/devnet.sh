@@ -281,7 +281,7 @@ wait_rpc "trex-sequencer (L2)" "$L2_URL" "${PIDS[sequencer]}" "$LOG_DIR/sequence
   "$L2_CHAIN_ID" || exit 1
 
 launch batcher "$BIN_DIR/trex-batcher" --l1-rpc "$L1_URL" --l2-rpc "$L2_URL" --da-url "$DA_URL" \
-  --rollup-config "$ROLLUP_DIR/rollup.json" --private-key "$BATCHER_KEY" \
+  --rollup-config "$ROLLUP_DIR/rollup.json" --private-key "$BATCHER_KEY" --max-channel-duration 4 \
   --database-url "postgres://postgres@127.0.0.1:5432/$DATABASE" \
   --metrics.addr "127.0.0.1:$BATCHER_METRICS"
 wait_http batcher "http://127.0.0.1:$BATCHER_METRICS/metrics" 60 || exit 1

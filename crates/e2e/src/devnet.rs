@@ -397,6 +397,11 @@ fn start_batcher(
         database_url.into(),
         "--private-key".into(),
         BATCHER_KEY.into(),
+        // Short channels: a test sees its blocks safe within seconds.
+        "--max-channel-duration".into(),
+        "2".into(),
+        "--poll-interval".into(),
+        "300ms".into(),
     ];
     if options.use_da {
         batcher_args.extend(["--da-url".into(), da_url.into()]);

@@ -43,7 +43,11 @@ async fn wait_receipt(devnet: &Devnet, hash: &str) -> serde_json::Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
-    let devnet = Devnet::start(DevnetOptions::default()).await;
+    let options = DevnetOptions {
+        sequencer_args: vec!["--txpool.max-per-sender".into(), "500".into()],
+        ..DevnetOptions::default()
+    };
+    let devnet = Devnet::start(options).await;
 
     // A contract on L2 that deposits will call.
     let deployer = DEV_KEYS[2];
@@ -109,6 +113,11 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
     let nonce =
         replica.call("eth_getTransactionCount", json!([format!("{sender}"), tag(target)])).await;
     assert_eq!(quantity(&nonce), 1_000 / senders.len() as u64 + 1);
+
+    // Everything came from the batcher's data: nothing was forced or replaced.
+    let sequencer_log = std::fs::read_to_string(&devnet.sequencer.log).unwrap();
+    assert!(!sequencer_log.contains("differs from the L1-derived one"), "no block replaced");
+    assert!(!sequencer_log.contains("empty block forced"), "no block forced");
 
     // Output roots agree.
     let a = devnet.l2.call("optimism_outputAtBlock", json!([tag(target)])).await;
