@@ -7,7 +7,10 @@
 #   4. forge test                        the Solidity tests in contracts/, then the solc wrapper's
 #                                        node tests and the bindings drift check
 #   5. cargo nextest run --workspace     every Rust test, including the sequencer's integration
-#                                        tests (forge/cast/viem against a real trex-sequencer)
+#                                        tests (forge/cast/viem against a real trex-sequencer), the
+#                                        batcher's and DA bridge's, and crates/e2e: the whole rollup
+#                                        pipeline as real processes (anvil, DA bridge, sequencer,
+#                                        batcher, replica; each test its own Postgres database)
 #   6. deploy/devnet-smoke.sh            deploy/devnet.sh started detached, checked and stopped
 #
 # Usage: deploy/test.sh [extra cargo nextest arguments]
@@ -40,28 +43,9 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # --- 3. PostgreSQL ----------------------------------------------------------------------------------
-pg_up() {
-  if command -v pg_isready >/dev/null; then
-    pg_isready -q -h 127.0.0.1 -p 5432
-  else
-    port_busy 5432
-  fi
-}
 step "checking PostgreSQL at 127.0.0.1:5432"
-if pg_up; then
-  log "PostgreSQL answers at 127.0.0.1:5432"
-else
-  log "PostgreSQL does not answer; installing and starting it with apt"
-  command -v apt-get >/dev/null || die "PostgreSQL is not running at 127.0.0.1:5432 and apt-get is not available to install it"
-  SUDO=""
-  [[ "$(id -u)" == 0 ]] || SUDO="sudo"
-  $SUDO apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
-  $SUDO service postgresql start || true
-  for _ in $(seq 1 60); do pg_up && break; sleep 0.5; done
-  pg_up || die "PostgreSQL still does not answer at 127.0.0.1:5432 after installing and starting it"
-  log "PostgreSQL started"
-fi
+ensure_postgres
+log "PostgreSQL answers at 127.0.0.1:5432"
 
 # --- 4. forge test ----------------------------------------------------------------------------------
 step "forge test (contracts/)"
@@ -82,6 +66,8 @@ node "$ROOT/deploy/tools/predeploys.mjs" --check || FAILED+=("deploy/tools/prede
 
 # --- 5. Rust tests ----------------------------------------------------------------------------------
 step "Rust tests (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+# The end-to-end tests start the workspace's binaries as processes: build them all first.
+cargo build --locked --workspace --bins || FAILED+=("cargo build --workspace --bins")
 if ((USE_NEXTEST)); then
   PROFILE=default
   [[ "${CI:-}" == true ]] && PROFILE=ci
@@ -98,9 +84,8 @@ else
 fi
 
 # --- 6. the one-command devnet ------------------------------------------------------------------------
-step "devnet smoke test (deploy/devnet.sh --detach / --stop with the binary the tests built)"
-if ! { cargo build --locked -q -p trex-sequencer --bin trex-sequencer &&
-  "$ROOT/deploy/devnet-smoke.sh" "$CARGO_TARGET_DIR/debug/trex-sequencer"; }; then
+step "devnet smoke test (deploy/devnet.sh --detach / --stop with the binaries the tests built)"
+if ! "$ROOT/deploy/devnet-smoke.sh" "$CARGO_TARGET_DIR/debug"; then
   FAILED+=("deploy/devnet-smoke.sh")
 fi
 
