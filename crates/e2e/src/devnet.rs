@@ -193,6 +193,8 @@ impl Devnet {
         let database_url = create_database().await;
         let batcher = start_batcher(
             &path,
+            "trex-batcher",
+            BATCHER_KEY,
             &options,
             &l1.url,
             &l2.url,
@@ -229,6 +231,43 @@ impl Devnet {
             &["--mode".into(), "replica".into()],
         )
         .await
+    }
+
+    /// Starts another batcher signing with `key`, with a ledger of its own.
+    pub async fn start_batcher_with_key(&self, name: &str, key: &str) -> (Service, String) {
+        let database_url = create_database().await;
+        let service = start_batcher(
+            self.dir.path(),
+            name,
+            key,
+            &self.options,
+            &self.l1.url,
+            &self.l2.url,
+            &self.da_url,
+            &self.rollup_config,
+            &database_url,
+        );
+        (service, database_url)
+    }
+
+    /// Sends an L1 transaction with `cast send` (`args` after the target: signature, arguments).
+    pub fn l1_send(&self, key: &str, to: &str, args: &[&str]) -> Value {
+        let output = Command::new(tool("cast"))
+            .args(["send", "--json", "--rpc-url", &self.l1.url, "--private-key", key, to])
+            .args(args)
+            .output()
+            .expect("cast send");
+        assert!(
+            output.status.success(),
+            "cast send failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        serde_json::from_slice(&output.stdout).expect("cast receipt json")
+    }
+
+    /// The SystemConfig address.
+    pub fn system_config(&self) -> String {
+        self.deployment.json["SystemConfig"].as_str().expect("SystemConfig").to_string()
     }
 
     /// Restarts the batcher with the same settings (after a kill -9, say).
@@ -377,8 +416,11 @@ async fn start_node(
     (service, rpc)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn start_batcher(
     dir: &Path,
+    name: &str,
+    key: &str,
     options: &DevnetOptions,
     l1_url: &str,
     l2_url: &str,
@@ -396,7 +438,7 @@ fn start_batcher(
         "--database-url".into(),
         database_url.into(),
         "--private-key".into(),
-        BATCHER_KEY.into(),
+        key.into(),
         // Short channels: a test sees its blocks safe within seconds.
         "--max-channel-duration".into(),
         "2".into(),
@@ -408,10 +450,10 @@ fn start_batcher(
     }
     batcher_args.extend(options.batcher_args.iter().cloned());
     Service::start(
-        "trex-batcher",
+        name,
         &workspace_bin("trex-batcher"),
         &batcher_args,
-        &dir.join("batcher.log"),
+        &dir.join(format!("{name}.log")),
     )
 }
 

@@ -10,6 +10,7 @@ use crate::{
         RollupContext, RollupError, RollupMode, attributes, block_ref,
         l1::{L1Client, L1Header},
         l2_block_info,
+        system_config::SystemConfigHistory,
     },
 };
 use alloy_consensus::transaction::SignerRecoverable;
@@ -56,7 +57,7 @@ pub struct RollupDriver {
     node: Arc<Node>,
     ctx: Arc<RollupContext>,
     config: Arc<RollupConfig>,
-    system: SystemConfig,
+    system: SystemConfigHistory,
     settings: DriverConfig,
     l1: L1Client,
     da: Option<DaClient>,
@@ -86,10 +87,11 @@ impl RollupDriver {
         da: Option<DaClient>,
     ) -> Result<Self, RollupError> {
         let config = ctx.config.clone();
-        let system = config
+        let genesis_system = config
             .genesis
             .system_config
             .ok_or_else(|| RollupError::Config("genesis.system_config is missing".into()))?;
+        let system = SystemConfigHistory::new(config.genesis.l1.number, genesis_system);
         let start = match load_checkpoint(&settings.checkpoint_path)? {
             Some(checkpoint) => checkpoint,
             None => {
@@ -264,7 +266,7 @@ impl RollupDriver {
         let Some(header) = self.l1.header_by_number(next).await? else { return Ok(false) };
         let block = header.block_ref();
         self.headers.insert(block.hash, header);
-        let batcher_data = self.batcher_data(block.hash).await?;
+        let batcher_data = self.batcher_data(&block).await?;
         match self.deriver.push_l1_block(block, batcher_data) {
             Ok(()) => {}
             // The pushed block does not continue what derivation read: L1 reorganised.
@@ -284,11 +286,27 @@ impl RollupDriver {
         Ok(true)
     }
 
+    /// The system config after L1 block `number`, reading `ConfigUpdate` logs up to it first.
+    async fn system_config_at(&mut self, number: u64) -> Result<SystemConfig, RollupError> {
+        // Most blocks per log query, as L1 nodes cap eth_getLogs ranges.
+        const LOG_RANGE: u64 = 5_000;
+        while self.system.applied_to() < number {
+            let from = self.system.applied_to() + 1;
+            let to = number.min(from + LOG_RANGE - 1);
+            let logs =
+                self.l1.config_updates(self.config.l1_system_config_address, from, to).await?;
+            self.system.apply(to, logs);
+        }
+        Ok(self.system.at(number))
+    }
+
     /// The batcher's data in an L1 block, alt-DA commitments resolved through the DA bridge.
-    async fn batcher_data(&self, block: B256) -> Result<Vec<Bytes>, RollupError> {
+    async fn batcher_data(&mut self, block: &L1BlockRef) -> Result<Vec<Bytes>, RollupError> {
+        let batcher = self.system_config_at(block.number).await?.batcher_address;
+        let block = block.hash;
         let calldata = self
             .l1
-            .inbox_calldata(block, self.config.batch_inbox_address, self.system.batcher_address)
+            .inbox_calldata(block, self.config.batch_inbox_address, batcher)
             .await?
             .ok_or_else(|| RollupError::L1(format!("L1 block {block} disappeared")))?;
         let mut data = Vec::with_capacity(calldata.len());
@@ -327,6 +345,8 @@ impl RollupDriver {
             self.checkpoints.pop_back();
         }
         let checkpoint = *self.checkpoints.back().expect("the finalized checkpoint stays");
+        // Config updates in the replaced L1 blocks are read again.
+        self.system.rewind(checkpoint.safe.l1_origin.number);
         tracing::warn!(
             l1 = checkpoint.l1.number,
             safe = checkpoint.safe.number,
@@ -365,9 +385,10 @@ impl RollupDriver {
     ) -> Result<BlockTemplate, RollupError> {
         let new_epoch = origin.hash != parent.l1_origin.hash;
         let sequence_number = if new_epoch { 0 } else { parent.sequence_number + 1 };
+        let system = self.system_config_at(origin.header.number).await?;
         let mut forced = vec![attributes::l1_info_deposit(
             &self.config,
-            &self.system,
+            &system,
             sequence_number,
             origin,
             timestamp,
@@ -379,7 +400,7 @@ impl RollupDriver {
         Ok(BlockTemplate {
             attributes: BlockAttributes {
                 timestamp,
-                gas_limit: self.system.gas_limit,
+                gas_limit: system.gas_limit,
                 fee_recipient: SEQUENCER_FEE_VAULT,
                 prev_randao: origin.header.mix_hash,
                 parent_beacon_block_root: origin.header.parent_beacon_block_root,

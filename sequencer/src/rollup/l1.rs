@@ -134,6 +134,25 @@ impl L1Client {
     }
 }
 
+impl L1Client {
+    /// The `ConfigUpdate` logs `system_config` emitted in L1 blocks `from..=to`, as (block, log)
+    /// in chain order.
+    pub async fn config_updates(
+        &self,
+        system_config: Address,
+        from: u64,
+        to: u64,
+    ) -> Result<Vec<(u64, alloy_primitives::Log)>, RollupError> {
+        let filter = Filter::new()
+            .address(system_config)
+            .event_signature(kona_genesis::CONFIG_UPDATE_TOPIC)
+            .from_block(from)
+            .to_block(to);
+        let logs = self.provider.get_logs(&filter).await.map_err(l1_error)?;
+        Ok(logs.into_iter().filter_map(|log| Some((log.block_number?, log.inner))).collect())
+    }
+}
+
 /// A deposit transaction's EIP-2718 bytes as a block candidate (deposits carry their sender).
 pub fn deposit_candidate(encoded: Bytes) -> Result<CandidateTx, RollupError> {
     let envelope = OpTxEnvelope::decode_2718(&mut encoded.as_ref())

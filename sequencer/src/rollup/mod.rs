@@ -6,6 +6,7 @@ pub mod attributes;
 pub mod driver;
 pub mod init;
 pub mod l1;
+pub mod system_config;
 
 use crate::{derive::L2BlockRef, storage::StoredBlock};
 use alloy_consensus::Transaction as _;

@@ -124,3 +124,38 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
     let b = replica.call("optimism_outputAtBlock", json!([tag(target)])).await;
     assert_eq!(a["outputRoot"], b["outputRoot"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_batcher_set_on_l1_is_followed_by_derivation() {
+    let mut devnet = Devnet::start(DevnetOptions::default()).await;
+    let sender = DEV_KEYS[3];
+    let mut nonce = 0;
+    for _ in 0..5 {
+        let raw =
+            signed_call(sender, L2_CHAIN_ID, nonce, Address::with_last_byte(9), 1, Bytes::new());
+        nonce += 1;
+        send_raw(&devnet, &raw).await;
+    }
+    let first = devnet.l2.number("eth_blockNumber", json!([])).await;
+    Devnet::wait_safe(&devnet.l2, first, Duration::from_secs(120)).await;
+
+    // The owner hands batching to account 7; the old batcher stops, a new one takes over.
+    devnet.batcher.kill9();
+    let new_key = DEV_KEYS[7];
+    let new_batcher = format!("{}", address_of(new_key));
+    devnet.l1_send(DEV_KEYS[0], &devnet.system_config(), &["setBatcher(address)", &new_batcher]);
+    let (_batcher, _db) = devnet.start_batcher_with_key("trex-batcher-2", new_key).await;
+    for _ in 0..5 {
+        let raw =
+            signed_call(sender, L2_CHAIN_ID, nonce, Address::with_last_byte(9), 1, Bytes::new());
+        nonce += 1;
+        send_raw(&devnet, &raw).await;
+    }
+    let target = devnet.l2.number("eth_blockNumber", json!([])).await;
+    Devnet::wait_safe(&devnet.l2, target, Duration::from_secs(120)).await;
+    let (_replica, replica) = devnet.start_replica("replica").await;
+    devnet.wait_converged(&replica, target, Duration::from_secs(180)).await;
+    let sequencer_log = std::fs::read_to_string(&devnet.sequencer.log).unwrap();
+    assert!(sequencer_log.contains("system config updated on L1"));
+    assert!(!sequencer_log.contains("empty block forced"), "the new batcher's data was used");
+}
