@@ -25,3 +25,5 @@ mod driver;
 pub use driver::{Batcher, ChannelConfig};
 
 pub mod cli;
+#[cfg(any(test, feature = "test-utils"))]
+pub mod test_utils;

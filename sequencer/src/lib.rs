@@ -122,7 +122,7 @@ async fn rollup_driver(
         .reader()?
         .block(config.genesis.l2.number)?
         .ok_or_else(|| eyre::eyre!("genesis block missing from the datadir"))?;
-    let genesis = rollup::l2_block_info(&rollup::block_ref(&config, &genesis)?);
+    let genesis = derive::l2_block_info(&rollup::block_ref(&config, &genesis)?);
     let ctx = Arc::new(rollup::RollupContext::new(config, args.rollup.mode, genesis));
     node.rollup.set(ctx.clone()).expect("set once");
     let settings = rollup::driver::DriverConfig {

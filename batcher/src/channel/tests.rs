@@ -2,7 +2,7 @@ use super::*;
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEnvelope, TxLegacy};
 use alloy_eips::eip2718::Encodable2718;
 use alloy_primitives::{Address, B256, Signature, TxKind, U256};
-use kona_genesis::{ChainGenesis, HardForkConfig, RollupConfig};
+use kona_genesis::RollupConfig;
 use kona_protocol::{BatchReader, BlockInfo, Channel};
 use proptest::prelude::*;
 
@@ -11,23 +11,7 @@ const GENESIS_TIME: u64 = 1_700_000_000;
 const PARAMS: SpanParams = SpanParams { genesis_timestamp: GENESIS_TIME, chain_id: CHAIN_ID };
 
 fn rollup_config() -> RollupConfig {
-    RollupConfig {
-        l2_chain_id: CHAIN_ID.into(),
-        block_time: 1,
-        genesis: ChainGenesis { l2_time: GENESIS_TIME, ..Default::default() },
-        hardforks: HardForkConfig {
-            regolith_time: Some(0),
-            canyon_time: Some(0),
-            delta_time: Some(0),
-            ecotone_time: Some(0),
-            fjord_time: Some(0),
-            granite_time: Some(0),
-            holocene_time: Some(0),
-            isthmus_time: Some(0),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    crate::test_utils::rollup_config(CHAIN_ID, GENESIS_TIME)
 }
 
 /// A transaction with a made-up signature: the batch format carries, not checks, signatures.

@@ -12,7 +12,7 @@ use axum::{
     http::StatusCode,
     routing::{get, put},
 };
-use kona_genesis::{ChainGenesis, HardForkConfig, RollupConfig};
+use kona_genesis::RollupConfig;
 use kona_protocol::{Batch, BatchReader, BlockInfo, Channel, Frame};
 use sqlx::PgPool;
 use std::{
@@ -148,25 +148,8 @@ impl L2Source for FakeL2 {
     }
 }
 
-/// The fake chain's rollup config: every fork through Isthmus active at genesis.
 fn rollup_config() -> RollupConfig {
-    RollupConfig {
-        l2_chain_id: CHAIN_ID.into(),
-        block_time: 1,
-        genesis: ChainGenesis { l2_time: GENESIS_TIME, ..Default::default() },
-        hardforks: HardForkConfig {
-            regolith_time: Some(0),
-            canyon_time: Some(0),
-            delta_time: Some(0),
-            ecotone_time: Some(0),
-            fjord_time: Some(0),
-            granite_time: Some(0),
-            holocene_time: Some(0),
-            isthmus_time: Some(0),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    trex_batcher::test_utils::rollup_config(CHAIN_ID, GENESIS_TIME)
 }
 
 /// Decodes inbox frames with kona back to (timestamp, L1 origin, transactions) per block.

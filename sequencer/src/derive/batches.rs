@@ -189,8 +189,8 @@ pub(crate) const fn block_info(block: &L1BlockRef) -> BlockInfo {
     }
 }
 
-/// kona's form of an L2 block.
-pub(crate) const fn l2_block_info(block: &L2BlockRef) -> L2BlockInfo {
+/// kona's form of an L2 block (also the JSON form of `optimism_syncStatus`).
+pub const fn l2_block_info(block: &L2BlockRef) -> L2BlockInfo {
     L2BlockInfo {
         block_info: BlockInfo {
             hash: block.hash,

@@ -13,6 +13,7 @@ mod frames;
 #[cfg(test)]
 mod test_utils;
 
+pub use batches::l2_block_info;
 pub use deposit::decode_user_deposit;
 
 use alloy_eips::BlockNumHash;

@@ -3,13 +3,12 @@
 //! those that differ), and as the sequencer it also extends the unsafe chain every block time.
 
 use crate::{
-    derive::{DeriveError, DerivedBatch, Deriver, L1BlockRef, L2BlockRef},
+    derive::{DeriveError, DerivedBatch, Deriver, L1BlockRef, L2BlockRef, l2_block_info},
     executor::{BlockAttributes, CandidateTx},
     node::{BlockTemplate, Node, PoolInclusion, SEQUENCER_FEE_VAULT},
     rollup::{
         RollupContext, RollupError, RollupMode, attributes, block_ref,
         l1::{L1Client, L1Header},
-        l2_block_info,
         system_config::SystemConfigHistory,
     },
 };

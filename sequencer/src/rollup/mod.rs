@@ -165,23 +165,6 @@ pub fn block_ref(config: &RollupConfig, block: &StoredBlock) -> Result<L2BlockRe
     })
 }
 
-/// The `L2BlockInfo` (kona's JSON form) of a block reference.
-pub const fn l2_block_info(block: &L2BlockRef) -> L2BlockInfo {
-    L2BlockInfo {
-        block_info: BlockInfo {
-            hash: block.hash,
-            number: block.number,
-            parent_hash: block.parent_hash,
-            timestamp: block.timestamp,
-        },
-        l1_origin: alloy_eips_v1::BlockNumHash {
-            number: block.l1_origin.number,
-            hash: block.l1_origin.hash,
-        },
-        seq_num: block.sequence_number,
-    }
-}
-
 /// The OP output root of an L2 block: keccak(version 0, state root, the L2ToL1MessagePasser's
 /// storage root, block hash).
 pub fn output_root(state_root: B256, message_passer_storage_root: B256, block_hash: B256) -> B256 {

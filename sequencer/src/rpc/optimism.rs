@@ -79,7 +79,7 @@ impl OptimismApiServer for RpcContext {
                 withdrawal_storage_root,
                 block.hash,
             ),
-            block_ref: crate::rollup::l2_block_info(&block_ref),
+            block_ref: crate::derive::l2_block_info(&block_ref),
             withdrawal_storage_root,
             state_root: block.header.state_root,
             sync_status: rollup.sync_status(),

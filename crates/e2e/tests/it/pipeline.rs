@@ -73,7 +73,14 @@ async fn a_fresh_replica_derives_the_sequencer_chain_from_l1_and_da() {
         devnet.deposit(depositor, &to, 1_000_000_000_000_000 + u128::from(i), 100_000, "0x");
         devnet.deposit(depositor, &counter, 0, 100_000, "0x");
     }
-    wait_receipt(&devnet, &last).await;
+    let receipt = wait_receipt(&devnet, &last).await;
+    // L2 transactions pay the L1 data fee, reported as op-geth does.
+    assert!(quantity(&receipt["l1Fee"]) > 0, "l1Fee in {receipt}");
+    let l1_fee_vault = devnet
+        .l2
+        .call("eth_getBalance", json!(["0x420000000000000000000000000000000000001a", "latest"]))
+        .await;
+    assert!(quantity(&l1_fee_vault) > 0, "the L1FeeVault collects L1 data fees");
 
     // All deposits are in once the counter reads 10 (the sequencer waits for L1 confirmations).
     let mut count = 0;
