@@ -17,5 +17,6 @@ mod tx;
 mod bad_input;
 mod cast_flow;
 mod crash;
+mod rollup_config;
 mod verify;
 mod viem_e2e;
