@@ -5,6 +5,7 @@ use crate::{
     executor::{BlockAttributes, BlockBuilder, BuiltBlock, CandidateTx, TransactionSource},
     metrics::Metrics,
     pool::{AccountState, BestTransactions, PoolConfig, TxPool, ValidationRules},
+    rollup::attributes::l1_fee_params,
     storage::{StateAt, Store, StoredBlock},
 };
 use alloy_consensus::Header;
@@ -48,6 +49,8 @@ pub struct Node {
     pub metrics: Metrics,
     /// Rollup mode's config and heads; unset in standalone mode.
     pub rollup: std::sync::OnceLock<Arc<crate::rollup::RollupContext>>,
+    /// The L1 fee parameters of the head block (rollup mode), for the pool's balance check.
+    l1_fee: parking_lot::RwLock<Option<op_revm::L1BlockInfo>>,
     builder: BlockBuilder,
     new_blocks: broadcast::Sender<Arc<StoredBlock>>,
 }
@@ -63,7 +66,10 @@ impl Node {
         let store = Store::open(&datadir, &chain)?;
         let (new_blocks, _) = broadcast::channel(1024);
         let metrics = Metrics::new();
-        metrics.head.set(store.reader()?.head_number()? as i64);
+        let reader = store.reader()?;
+        let head = reader.head_number()?;
+        metrics.head.set(head as i64);
+        let l1_fee = reader.block(head)?.as_ref().and_then(l1_fee_params);
         Ok(Arc::new(Self {
             builder: BlockBuilder::new(chain.clone()),
             chain,
@@ -72,6 +78,7 @@ impl Node {
             producer,
             metrics,
             rollup: std::sync::OnceLock::new(),
+            l1_fee: parking_lot::RwLock::new(l1_fee),
             new_blocks,
         }))
     }
@@ -84,7 +91,9 @@ impl Node {
     /// Rules raw transactions must pass to enter the pool at the current head.
     pub fn validation_rules(&self, head: &Header) -> ValidationRules {
         let spec = self.chain.spec_id_at(head.timestamp);
-        ValidationRules::new(self.chain.chain_id(), self.producer.gas_limit, spec)
+        let mut rules = ValidationRules::new(self.chain.chain_id(), self.producer.gas_limit, spec);
+        rules.l1_fee = self.l1_fee.read().clone();
+        rules
     }
 
     /// Base fee of the next block on top of `head`.
@@ -170,6 +179,7 @@ impl Node {
         started: Instant,
     ) -> Result<Arc<StoredBlock>, NodeError> {
         self.store.commit_block(&built.block, &built.changes)?;
+        *self.l1_fee.write() = l1_fee_params(&built.block);
 
         let block = Arc::new(built.block);
         let mined: Vec<B256> = block.transactions.iter().map(|tx| tx.inner().tx_hash()).collect();
@@ -215,6 +225,7 @@ impl Node {
     /// their user transactions to the pool, where they are valid again. Blocking.
     pub fn unwind_to(&self, number: u64) -> Result<(), NodeError> {
         let removed = self.store.unwind_to(number)?;
+        *self.l1_fee.write() = self.store.reader()?.block(number)?.as_ref().and_then(l1_fee_params);
         let (head, _) = self.head()?;
         let base_fee = self.next_base_fee(&head);
         let rules = self.validation_rules(&head);

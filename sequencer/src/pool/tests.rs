@@ -220,6 +220,32 @@ fn legacy_replacement_bumps_the_gas_price() {
 }
 
 #[test]
+fn the_l1_data_fee_counts_towards_the_cost_in_rollup_mode() {
+    let pool = pool(PoolConfig::default());
+    let mut rollup_rules = rules();
+    rollup_rules.l1_fee = Some(op_revm::L1BlockInfo {
+        l1_base_fee: U256::from(50 * GWEI),
+        l1_base_fee_scalar: U256::from(1368),
+        l1_blob_base_fee: Some(U256::from(1)),
+        l1_blob_base_fee_scalar: Some(U256::from(810_949)),
+        ..Default::default()
+    });
+    let raw = sign(&signer(1), eip1559(0, 2 * GWEI, GWEI));
+    let valid = validate_raw_transaction(&raw, &rollup_rules).unwrap();
+    let l1_fee = valid.l1_fee();
+    assert!(l1_fee > U256::ZERO);
+    let execution = U256::from(2 * GWEI * u128::from(TRANSFER_GAS));
+    // Enough for gas and value, not for the L1 fee on top.
+    let short = AccountState { nonce: 0, balance: execution + l1_fee - U256::from(1) };
+    assert_eq!(
+        add_with(&pool, valid.clone(), short, 0),
+        Err(PoolError::InsufficientFunds { balance: short.balance, cost: execution + l1_fee })
+    );
+    let enough = AccountState { nonce: 0, balance: execution + l1_fee };
+    assert!(add_with(&pool, valid, enough, 0).is_ok());
+}
+
+#[test]
 fn cost_above_balance_is_rejected() {
     let pool = pool(PoolConfig::default());
     let cost = U256::from(2 * GWEI * u128::from(TRANSFER_GAS));

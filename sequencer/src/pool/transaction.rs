@@ -32,12 +32,14 @@ impl PooledTransaction {
     /// Wraps a validated transaction that arrived at `added_at` as the pool's
     /// `submission_id`-th transaction.
     pub(super) fn new(valid: ValidTransaction, submission_id: u64, added_at: Instant) -> Self {
+        let l1_fee = valid.l1_fee();
         let (tx, encoded, hash) = valid.into_parts();
         let max_fee_per_gas = tx.max_fee_per_gas();
         let gas_limit = tx.gas_limit();
         let cost = U256::from(gas_limit)
             .saturating_mul(U256::from(max_fee_per_gas))
-            .saturating_add(tx.value());
+            .saturating_add(tx.value())
+            .saturating_add(l1_fee);
         Self {
             hash,
             sender: tx.signer(),
@@ -103,8 +105,8 @@ impl PooledTransaction {
         self.gas_limit
     }
 
-    /// Most the transaction can take from its sender: `gas_limit * max_fee_per_gas + value`
-    /// (saturating). The L1 data fee OP chains also charge is not included.
+    /// Most the transaction can take from its sender: `gas_limit * max_fee_per_gas + value +
+    /// L1 data fee` (saturating; the L1 fee at the parameters it was validated with).
     pub const fn cost(&self) -> U256 {
         self.cost
     }

@@ -6,7 +6,7 @@ use alloy_consensus::{
     transaction::{Recovered, SignerRecoverable},
 };
 use alloy_eips::eip2718::{Decodable2718, Eip2718Error};
-use alloy_primitives::{B256, Bytes};
+use alloy_primitives::{B256, Bytes, U256};
 use op_alloy_consensus::OpTxEnvelope;
 use op_revm::OpSpecId;
 use revm::{
@@ -43,6 +43,9 @@ pub struct ValidationRules {
     /// Hardfork in force for the next block: decides the intrinsic gas schedule, the EIP-7623
     /// calldata floor, EIP-7702 availability and the EIP-7825 gas cap.
     pub spec: OpSpecId,
+    /// The L1 fee parameters the chain's `L1Block` holds (rollup mode): a transaction must also
+    /// afford its L1 data fee. `None` charges none.
+    pub l1_fee: Option<op_revm::L1BlockInfo>,
 }
 
 impl ValidationRules {
@@ -55,6 +58,7 @@ impl ValidationRules {
             max_tx_bytes: DEFAULT_MAX_TX_BYTES,
             min_priority_fee: 0,
             spec,
+            l1_fee: None,
         }
     }
 }
@@ -66,6 +70,7 @@ pub struct ValidTransaction {
     tx: Recovered<OpTxEnvelope>,
     encoded: Bytes,
     hash: B256,
+    l1_fee: U256,
 }
 
 impl ValidTransaction {
@@ -84,6 +89,11 @@ impl ValidTransaction {
         self.hash
     }
 
+    /// The L1 data fee it pays at the current L1 fee parameters (zero outside rollup mode).
+    pub const fn l1_fee(&self) -> U256 {
+        self.l1_fee
+    }
+
     /// Splits into the recovered transaction, its encoding and its hash.
     pub(super) fn into_parts(self) -> (Recovered<OpTxEnvelope>, Bytes, B256) {
         (self.tx, self.encoded, self.hash)
@@ -97,7 +107,7 @@ impl ValidTransaction {
         use alloy_eips::eip2718::Encodable2718;
         let encoded = tx.inner().encoded_2718().into();
         let hash = tx.inner().tx_hash();
-        Self { tx, encoded, hash }
+        Self { tx, encoded, hash, l1_fee: U256::ZERO }
     }
 }
 
@@ -203,10 +213,13 @@ pub fn validate_raw_transaction(
     }
 
     let hash = envelope.tx_hash();
+    let l1_fee =
+        rules.l1_fee.clone().map_or(U256::ZERO, |mut l1| l1.calculate_tx_l1_cost(raw, rules.spec));
     Ok(ValidTransaction {
         tx: Recovered::new_unchecked(envelope, sender),
         encoded: Bytes::copy_from_slice(raw),
         hash,
+        l1_fee,
     })
 }
 

@@ -4,8 +4,9 @@
 use crate::{
     executor::CandidateTx,
     rollup::{RollupError, l1::L1Header},
+    storage::StoredBlock,
 };
-use alloy_consensus::{Sealable, transaction::Recovered};
+use alloy_consensus::{Sealable, Transaction as _, transaction::Recovered};
 use alloy_eips::Encodable2718;
 use alloy_primitives::{Address, TxKind, U256, address};
 use kona_genesis::{RollupConfig, SystemConfig};
@@ -56,6 +57,25 @@ pub fn decode_l1_info(input: &[u8]) -> Result<(alloy_eips::BlockNumHash, u64), R
         .map_err(|err| RollupError::Derivation(format!("undecodable L1 info: {err}")))?;
     let id = info.id();
     Ok((alloy_eips::BlockNumHash { number: id.number, hash: id.hash }, info.sequence_number()))
+}
+
+/// The L1 fee parameters a block's L1-attributes deposit set in `L1Block`, as op-revm charges
+/// them to the block's transactions; `None` for a block without one (standalone mode, genesis).
+pub fn l1_fee_params(block: &StoredBlock) -> Option<op_revm::L1BlockInfo> {
+    let first = block.transactions.first()?;
+    if !first.inner().is_deposit() || first.to() != Some(L1_BLOCK_PREDEPLOY) {
+        return None;
+    }
+    let info = L1BlockInfoTx::decode_calldata(first.input()).ok()?;
+    Some(op_revm::L1BlockInfo {
+        l1_base_fee: info.l1_base_fee(),
+        l1_base_fee_scalar: info.l1_fee_scalar(),
+        l1_blob_base_fee: Some(info.blob_base_fee()),
+        l1_blob_base_fee_scalar: Some(info.blob_base_fee_scalar()),
+        operator_fee_scalar: Some(U256::from(info.operator_fee_scalar())),
+        operator_fee_constant: Some(U256::from(info.operator_fee_constant())),
+        ..Default::default()
+    })
 }
 
 /// kona builds the L1 info from an alloy 1.x header; both versions share the JSON-RPC form.

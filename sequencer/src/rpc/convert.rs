@@ -1,7 +1,7 @@
 //! Stored blocks, transactions, receipts and logs into their JSON-RPC shapes (OP-stack flavour, as
 //! op-geth and op-reth serve them).
 
-use crate::storage::StoredBlock;
+use crate::{rollup::attributes::l1_fee_params, storage::StoredBlock};
 use alloy_consensus::{
     Transaction as _, TxReceipt,
     transaction::{Recovered, TransactionInfo},
@@ -186,31 +186,17 @@ pub fn rpc_receipt(block: &StoredBlock, index: usize) -> OpTransactionReceipt {
 /// The L1 data fee a transaction paid and what it was computed from: the L1 values its block's
 /// L1-attributes deposit set (op-geth's receipt fields). Deposits pay none.
 fn l1_fee_info(block: &StoredBlock, tx: &Recovered<OpTxEnvelope>) -> L1BlockInfo {
-    let info = match block.transactions.first() {
-        Some(first) if !tx.inner().is_deposit() && first.inner().is_deposit() => {
-            kona_protocol::L1BlockInfoTx::decode_calldata(first.input()).ok()
-        }
-        _ => None,
-    };
-    let Some(info) = info else { return L1BlockInfo::default() };
-    let mut costs = op_revm::L1BlockInfo {
-        l1_base_fee: info.l1_base_fee(),
-        l1_base_fee_scalar: info.l1_fee_scalar(),
-        l1_blob_base_fee: Some(info.blob_base_fee()),
-        l1_blob_base_fee_scalar: Some(info.blob_base_fee_scalar()),
-        operator_fee_scalar: Some(U256::from(info.operator_fee_scalar())),
-        operator_fee_constant: Some(U256::from(info.operator_fee_constant())),
-        ..Default::default()
-    };
+    let params = if tx.inner().is_deposit() { None } else { l1_fee_params(block) };
+    let Some(mut params) = params else { return L1BlockInfo::default() };
     // Every T-Rex chain runs Isthmus rules from genesis (Fjord's L1 cost formula).
-    let fee = costs.calculate_tx_l1_cost(&tx.inner().encoded_2718(), op_revm::OpSpecId::ISTHMUS);
+    let fee = params.calculate_tx_l1_cost(&tx.inner().encoded_2718(), op_revm::OpSpecId::ISTHMUS);
     let to_u128 = |value: U256| u128::try_from(value).ok();
     L1BlockInfo {
-        l1_gas_price: to_u128(info.l1_base_fee()),
+        l1_gas_price: to_u128(params.l1_base_fee),
         l1_fee: to_u128(fee),
-        l1_base_fee_scalar: to_u128(info.l1_fee_scalar()),
-        l1_blob_base_fee: to_u128(info.blob_base_fee()),
-        l1_blob_base_fee_scalar: to_u128(info.blob_base_fee_scalar()),
+        l1_base_fee_scalar: to_u128(params.l1_base_fee_scalar),
+        l1_blob_base_fee: params.l1_blob_base_fee.and_then(to_u128),
+        l1_blob_base_fee_scalar: params.l1_blob_base_fee_scalar.and_then(to_u128),
         ..Default::default()
     }
 }
