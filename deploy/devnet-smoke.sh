@@ -56,10 +56,25 @@ REPLICA="http://127.0.0.1:$REPLICA_PORT"
 curl -fsS -H 'content-type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"optimism_syncStatus","params":[]}' "$L2" | grep -q '"safe_l2"' ||
   die "optimism_syncStatus does not answer"
+# The pipeline runs: the replica, reading only L1 and the DA bridge, reaches the sequencer's blocks.
+block_hash() {
+  curl -fsS -H 'content-type: application/json' \
+    -d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"eth_getBlockByNumber\",\"params\":[\"$2\",false]}" "$1" |
+    sed -n 's/.*"hash":"\(0x[0-9a-f]*\)".*/\1/p'
+}
+target="$(rpc_call "$L2" eth_blockNumber)"
+for _ in $(seq 1 120); do
+  [[ -n "$(block_hash "$REPLICA" "$target")" ]] && break
+  sleep 0.5
+done
+want="$(block_hash "$L2" "$target")" got="$(block_hash "$REPLICA" "$target")"
+[[ -n "$got" && "$got" == "$want" ]] ||
+  die "the replica did not derive the sequencer's block $target (want $want, got ${got:-nothing})"
+
 devnet --stop
 [[ ! -f "$INFO" ]] || die "devnet.json left behind after --stop"
 ! port_busy "$L2_PORT" || die "the sequencer still listens after --stop"
 ! port_busy "$L1_PORT" || die "anvil still listens after --stop"
 ! port_busy "$REPLICA_PORT" || die "the replica still listens after --stop"
 ! port_busy "$DA_PORT" || die "the DA bridge still listens after --stop"
-log "devnet started, answered, produced blocks and stopped cleanly"
+log "devnet started, answered, produced blocks, the replica derived them, and it stopped cleanly"
