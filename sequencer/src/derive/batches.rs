@@ -1,4 +1,4 @@
-//! Channel → batches: decompression with kona's `BatchReader`, batch decoding that survives
+//! Channel → batches: size-limited brotli and zlib decompression, batch decoding that survives
 //! malformed input, and the validity checks of singular and span batches (Holocene rules).
 
 use super::{DeriveError, L1BlockRef, L2BlockRef};
@@ -22,15 +22,8 @@ pub(crate) fn read_channel(
     let max =
         usize::try_from(cfg.max_rlp_bytes_per_channel(origin.timestamp)).unwrap_or(usize::MAX);
     let brotli = data.first() == Some(&BatchReader::CHANNEL_VERSION_BROTLI);
-    let decompressed = if brotli {
-        decompress_brotli(&data[1..], max)
-    } else {
-        let mut reader = BatchReader::new(data, max);
-        reader
-            .decompress()
-            .map(|()| std::mem::take(&mut reader.decompressed))
-            .map_err(|err| DeriveError::Decompression(err.to_string()))
-    };
+    let decompressed =
+        if brotli { decompress_brotli(&data[1..], max) } else { decompress_zlib(&data, max) };
     let decompressed = match decompressed {
         Ok(decompressed) => decompressed,
         Err(err) => return (Vec::new(), Some(err)),
@@ -70,6 +63,31 @@ fn decompress_brotli(data: &[u8], max: usize) -> Result<Vec<u8>, DeriveError> {
         tracing::warn!(%err, kept = out.len(), "brotli stream broke off");
     }
     Ok(out)
+}
+
+/// Zlib decompression of at most `max` bytes. kona's reader inflates the whole channel before it
+/// checks the size, so a small hostile channel could take a lot of memory; this stops at the limit.
+fn decompress_zlib(data: &[u8], max: usize) -> Result<Vec<u8>, DeriveError> {
+    // The zlib header's compression method: deflate (8) or the reserved 15, as kona accepts.
+    const DEFLATE: u8 = 8;
+    const RESERVED: u8 = 15;
+    match data.first().map(|byte| byte & 0x0f) {
+        None => Err(DeriveError::Decompression("empty channel".into())),
+        Some(DEFLATE | RESERVED) => {
+            miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(data, max).map_err(|err| {
+                match err.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                        DeriveError::Decompression(format!("channel exceeds {max} bytes"))
+                    }
+                    status => DeriveError::Decompression(format!("zlib: {status:?}")),
+                }
+            })
+        }
+        Some(_) => Err(DeriveError::Decompression(format!(
+            "unsupported channel compression {:#04x}",
+            data[0]
+        ))),
+    }
 }
 
 /// Decodes one batch (`type ‖ payload`). kona's span-batch decoder indexes its input without
@@ -539,7 +557,7 @@ mod tests {
 
     #[rstest]
     #[case::empty(vec![], "empty")]
-    #[case::unknown_compression(vec![0x02, 1, 2], "not supported")]
+    #[case::unknown_compression(vec![0x02, 1, 2], "unsupported channel compression")]
     #[case::bad_zlib(vec![0x78, 0x9c, 0xff, 0xff], "zlib")]
     fn channel_errors(#[case] channel: Vec<u8>, #[case] message: &str) {
         let (read, err) = read_channel(&config(), &block(1), channel);
@@ -564,6 +582,21 @@ mod tests {
         for len in 0..encoded.len() {
             let _ = decode_batch(&config(), &encoded[..len]);
         }
+    }
+
+    #[test]
+    fn zlib_stops_at_the_channel_limit() {
+        // A megabyte of zeros compresses to about a kilobyte: inflating must stop at the limit,
+        // not after the whole channel.
+        let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0; 1 << 20], 6);
+        assert!(bomb.len() < 4096);
+        let err = decompress_zlib(&bomb, 1000).unwrap_err();
+        assert!(err.to_string().contains("exceeds 1000 bytes"), "{err}");
+        assert_eq!(decompress_zlib(&bomb, 1 << 20).unwrap().len(), 1 << 20);
+        assert!(
+            decompress_zlib(&[0x01, 2, 3], 100).unwrap_err().to_string().contains("unsupported")
+        );
+        assert!(decompress_zlib(&[], 100).is_err());
     }
 
     #[test]
