@@ -13,7 +13,7 @@
 # TREX_L1_OWNER, TREX_GUARDIAN, TREX_BATCHER, TREX_BATCH_INBOX, TREX_L2_GAS_LIMIT,
 # TREX_BASEFEE_SCALAR, TREX_BLOBBASEFEE_SCALAR, TREX_MAX_DEPOSIT_GAS,
 # TREX_MAX_DEPOSIT_GAS_PER_BLOCK.
-# Needs: deploy/install-tools.sh run first (forge, cast), jq.
+# Needs: deploy/install-tools.sh run first (forge, cast); jq (installed with apt if absent).
 set -euo pipefail
 SCRIPT_NAME="deploy-l1"
 # shellcheck source=deploy/lib.sh
@@ -23,9 +23,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RPC_URL="$1"
 OUT_JSON="$2"
 use_tools
-for tool in forge cast jq; do
-  command -v "$tool" >/dev/null || die "$tool not found (run deploy/install-tools.sh; jq from your package manager)"
+for tool in forge cast; do
+  command -v "$tool" >/dev/null || die "$tool not found (run deploy/install-tools.sh)"
 done
+ensure_apt_package jq jq
 out_dir="$(dirname "$OUT_JSON")"
 [[ -d "$out_dir" ]] || die "directory of $OUT_JSON does not exist: $out_dir"
 

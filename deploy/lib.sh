@@ -108,11 +108,9 @@ ensure_postgres() {
     return 0
   fi
   log "PostgreSQL does not answer at 127.0.0.1:5432; installing and starting it with apt"
-  command -v apt-get >/dev/null || die "PostgreSQL is not running at 127.0.0.1:5432 and apt-get is not available to install it"
+  ensure_apt_package pg_ctlcluster postgresql
   local sudo=""
   [[ "$(id -u)" == 0 ]] || sudo="sudo"
-  $sudo apt-get update -qq || die "apt-get update failed"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq postgresql >/dev/null || die "apt-get install postgresql failed"
   $sudo service postgresql start || true
   for _ in $(seq 1 60); do pg_up && break; sleep 0.5; done
   pg_up || die "PostgreSQL still does not answer at 127.0.0.1:5432 after installing and starting it"
@@ -122,8 +120,20 @@ ensure_postgres() {
 # ensure_database NAME -> creates the database NAME on 127.0.0.1:5432 (user postgres) if absent.
 ensure_database() {
   local name="$1"
-  command -v psql >/dev/null || die "psql is needed to create the database $name (Debian: apt-get install postgresql-client)"
+  ensure_apt_package psql postgresql-client
   if ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$name'" postgres | grep -q 1; then
     psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $name" postgres >/dev/null || die "cannot create database $name"
   fi
+}
+
+# ensure_apt_package COMMAND PACKAGE -> makes COMMAND available, installing PACKAGE with apt on a
+# machine that lacks it; fails with a clear message where apt cannot.
+ensure_apt_package() {
+  local command="$1" package="$2" sudo=""
+  command -v "$command" >/dev/null && return 0
+  command -v apt-get >/dev/null || die "$command is needed and apt-get is not available to install $package"
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  log "installing $package with apt (for $command)"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null ||
+    die "apt-get install $package failed"
 }
