@@ -98,6 +98,18 @@ impl Service {
         self.child.as_mut().is_some_and(|child| child.try_wait().ok().flatten().is_none())
     }
 
+    /// Freezes (`true`, SIGSTOP) or resumes (`false`, SIGCONT) the process: an unresponsive peer
+    /// whose connections stay open.
+    pub fn freeze(&self, frozen: bool) {
+        let child = self.child.as_ref().expect("running");
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = std::process::Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill {signal} {}", self.name);
+    }
+
     /// SIGKILL: no chance to flush or clean up.
     pub fn kill9(&mut self) {
         if let Some(mut child) = self.child.take() {

@@ -48,6 +48,10 @@ struct Checkpoint {
     safe: L2BlockRef,
 }
 
+/// How long one round waits for L1's heads before it sequences without L1 (a stalled L1 must not
+/// stall block production).
+const L1_HEADS_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Most L2 blocks derived or verified in one go before the sequencer gets its turn.
 const DERIVE_BUDGET: usize = 64;
 
@@ -174,16 +178,28 @@ impl RollupDriver {
     /// One round: derive what L1 allows, then (sequencer) produce the next block when its slot
     /// has come. Returns whether anything happened.
     pub async fn step(&mut self) -> Result<bool, RollupError> {
-        self.refresh_l1_heads().await?;
+        // The sequencer keeps producing blocks on its current L1 origin while L1 is unreachable;
+        // derivation waits for L1 to come back.
+        let refreshed = tokio::time::timeout(L1_HEADS_TIMEOUT, self.refresh_l1_heads())
+            .await
+            .unwrap_or_else(|_| Err(RollupError::L1("no answer for the L1 heads in time".into())));
+        let l1_reachable = match refreshed {
+            Ok(()) => true,
+            Err(err) if err.is_temporary() && self.settings.mode == RollupMode::Sequencer => {
+                tracing::warn!(%err, "L1 unreachable: sequencing on the current L1 origin");
+                false
+            }
+            Err(err) => return Err(err),
+        };
         let mut progressed = false;
         for _ in 0..DERIVE_BUDGET {
-            if !self.derive_once().await? {
+            if !l1_reachable || !self.derive_once().await? {
                 break;
             }
             progressed = true;
         }
         if self.settings.mode == RollupMode::Sequencer && self.slot_has_come()? {
-            self.sequence_block().await?;
+            self.sequence_block(l1_reachable).await?;
             progressed = true;
         }
         self.publish_heads()?;
@@ -474,14 +490,15 @@ impl RollupDriver {
 
     /// Sequences the block after the head: picks the L1 origin, opens the block with its deposits
     /// and keeps it open for pooled transactions until its timestamp.
-    async fn sequence_block(&mut self) -> Result<(), RollupError> {
+    async fn sequence_block(&mut self, l1_reachable: bool) -> Result<(), RollupError> {
         let reader = self.node.store.reader()?;
         let head = reader
             .block(reader.head_number()?)?
             .ok_or_else(|| RollupError::Derivation("no head block".into()))?;
         let mut parent = block_ref(&self.config, &head)?;
         // An L1 reorg may have removed the origin of unsafe blocks: drop them first.
-        while parent.number > self.safe.number
+        while l1_reachable
+            && parent.number > self.safe.number
             && !self.l1.is_canonical(parent.l1_origin.number, parent.l1_origin.hash).await?
         {
             tracing::warn!(
@@ -503,7 +520,8 @@ impl RollupDriver {
         let adoptable = self.l1_head.saturating_sub(self.settings.l1_confirmations);
         let mut origin = current.clone();
         let mut next_available = false;
-        if current.header.number < adoptable
+        if l1_reachable
+            && current.header.number < adoptable
             && let Some(next) = self.l1.header_by_number(current.header.number + 1).await?
         {
             next_available = true;

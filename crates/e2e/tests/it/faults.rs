@@ -124,3 +124,19 @@ async fn da_outage_falls_back_to_calldata_and_returns_to_da() {
     converge(&devnet, "replica").await;
     assert_no_frame_twice(&posted_frames(&devnet).await);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sequencer_keeps_producing_while_l1_is_unresponsive() {
+    let devnet = Devnet::start(DevnetOptions::default()).await;
+    send_transfers(&devnet.l2, DEV_KEYS[5], 0, 3, Duration::from_millis(200)).await;
+    let before = devnet.l2.number("eth_blockNumber", json!([])).await;
+
+    devnet.anvil.freeze(true);
+    send_transfers(&devnet.l2, DEV_KEYS[5], 3, 5, Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let during = devnet.l2.number("eth_blockNumber", json!([])).await;
+    devnet.anvil.freeze(false);
+    assert!(during >= before + 4, "blocks kept coming with L1 frozen: {before} -> {during}");
+
+    converge(&devnet, "replica").await;
+}
