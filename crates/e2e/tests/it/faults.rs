@@ -140,3 +140,23 @@ async fn the_sequencer_keeps_producing_while_l1_is_unresponsive() {
 
     converge(&devnet, "replica").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sequencer_killed_in_rollup_mode_resumes_its_chain() {
+    let mut devnet = Devnet::start(DevnetOptions::default()).await;
+    send_transfers(&devnet.l2, DEV_KEYS[6], 0, 20, Duration::from_millis(100)).await;
+    let head = devnet.l2.number("eth_blockNumber", json!([])).await;
+    let block = devnet.l2.block(&trex_e2e::rpc::tag(head)).await;
+
+    devnet.sequencer.kill9();
+    devnet.sequencer.restart();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while devnet.l2.try_call("eth_chainId", json!([])).await.is_err() {
+        assert!(std::time::Instant::now() < deadline, "sequencer did not come back");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // What it acknowledged before the kill is still there, unchanged.
+    assert_eq!(devnet.l2.block(&trex_e2e::rpc::tag(head)).await["hash"], block["hash"]);
+    send_transfers(&devnet.l2, DEV_KEYS[6], 20, 10, Duration::from_millis(100)).await;
+    converge(&devnet, "replica").await;
+}
