@@ -3,13 +3,18 @@ pragma solidity ^0.8.24;
 
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {AccessControlUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
-import {ERC1155Upgradeable} from
-    "@openzeppelin/contracts-upgradeable/token/ERC1155/ERC1155Upgradeable.sol";
-import {EIP712Upgradeable} from
-    "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {
+    AccessControlUpgradeable
+} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {
+    PausableUpgradeable
+} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+import {
+    ERC1155Upgradeable
+} from "@openzeppelin/contracts-upgradeable/token/ERC1155/ERC1155Upgradeable.sol";
+import {
+    EIP712Upgradeable
+} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {IERC5192} from "./IERC5192.sol";
 import {ITRexPassport} from "./ITRexPassport.sol";
@@ -103,7 +108,9 @@ contract TRexBadge is
     );
     event ClassValidatorSet(uint256 indexed classId, address indexed validator, bool trusted);
     event ClassURISet(uint256 indexed classId, string uri);
-    event ClassIssuerTransferred(uint256 indexed classId, address indexed previous, address indexed current);
+    event ClassIssuerTransferred(
+        uint256 indexed classId, address indexed previous, address indexed current
+    );
     event BadgeMinted(
         uint256 indexed classId,
         uint256 indexed passportId,
@@ -273,7 +280,12 @@ contract TRexBadge is
         bytes32 digest = _hashTypedDataV4(
             keccak256(
                 abi.encode(
-                    MINT_ATTESTATION_TYPEHASH, classId, passportId, recipient, attestationId, deadline
+                    MINT_ATTESTATION_TYPEHASH,
+                    classId,
+                    passportId,
+                    recipient,
+                    attestationId,
+                    deadline
                 )
             )
         );

@@ -3,12 +3,16 @@ pragma solidity ^0.8.24;
 
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
-import {AccessControlUpgradeable} from
-    "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+import {
+    AccessControlUpgradeable
+} from "@openzeppelin/contracts-upgradeable/access/AccessControlUpgradeable.sol";
+import {
+    PausableUpgradeable
+} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {NoncesUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/NoncesUpgradeable.sol";
-import {EIP712Upgradeable} from
-    "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {
+    EIP712Upgradeable
+} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet.sol";
@@ -174,7 +178,9 @@ contract TRexPassport is
     /// linked to another passport.
     function createPassport() external whenNotPaused returns (uint256 passportId) {
         address owner = _msgSender();
-        if (_passportOfOwner[owner] != 0) revert AlreadyHasPassport(owner, _passportOfOwner[owner]);
+        if (_passportOfOwner[owner] != 0) {
+            revert AlreadyHasPassport(owner, _passportOfOwner[owner]);
+        }
         if (_passportOfWallet[owner] != 0) {
             revert WalletAlreadyLinked(owner, _passportOfWallet[owner]);
         }
@@ -247,10 +253,12 @@ contract TRexPassport is
     // --- EVM wallets ---------------------------------------------------------------------------
     /// Links `wallet` to the caller's passport `passportId`. `signature` is the wallet's EIP-712
     /// signature of LinkWallet(passportId, wallet, nonces(wallet), deadline).
-    function linkWallet(uint256 passportId, address wallet, uint256 deadline, bytes calldata signature)
-        external
-        whenNotPaused
-    {
+    function linkWallet(
+        uint256 passportId,
+        address wallet,
+        uint256 deadline,
+        bytes calldata signature
+    ) external whenNotPaused {
         _onlyOwner(passportId);
         if (wallet == address(0)) revert ZeroAddress();
         _checkDeadline(deadline);

@@ -181,8 +181,6 @@ abstract contract IdentityTestBase is Test {
 
     /// A valid secp256k1 private key from any fuzz input.
     function _boundKey(uint256 key) internal pure returns (uint256) {
-        return bound(
-            key, 1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140
-        );
+        return bound(key, 1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140);
     }
 }

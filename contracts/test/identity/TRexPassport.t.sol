@@ -4,7 +4,9 @@ pragma solidity ^0.8.24;
 import {IdentityTestBase} from "./IdentityTestBase.sol";
 import {TRexPassport} from "../../src/identity/TRexPassport.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
-import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
+import {
+    PausableUpgradeable
+} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 
@@ -155,7 +157,9 @@ contract TRexPassportTest is IdentityTestBase {
     }
 
     function test_Did_Format() public {
-        assertEq(passport.did(aliceId), string.concat("did:trex:", vm.toString(block.chainid), ":1"));
+        assertEq(
+            passport.did(aliceId), string.concat("did:trex:", vm.toString(block.chainid), ":1")
+        );
         vm.chainId(7777);
         uint256 id = _newPassport(bob);
         assertEq(passport.did(id), "did:trex:7777:2");
@@ -189,7 +193,9 @@ contract TRexPassportTest is IdentityTestBase {
         (, uint256 otherKey) = makeAddrAndKey("mallory");
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory sig = _signLinkWallet(otherKey, aliceId, wallet, 0, deadline);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline, sig);
     }
@@ -199,17 +205,23 @@ contract TRexPassportTest is IdentityTestBase {
         uint256 bobId = _newPassport(bob);
         // Signed for Bob's passport, submitted for Alice's.
         bytes memory sig = _signLinkWallet(walletKey, bobId, wallet, 0, deadline);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline, sig);
         // Deadline extended after signing.
         sig = _signLinkWallet(walletKey, aliceId, wallet, 0, deadline);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline + 1, sig);
         // Wrong nonce.
         sig = _signLinkWallet(walletKey, aliceId, wallet, 1, deadline);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline, sig);
     }
@@ -232,7 +244,9 @@ contract TRexPassportTest is IdentityTestBase {
         passport.linkWallet(aliceId, wallet, deadline, sig);
         vm.prank(alice);
         passport.unlinkWallet(aliceId, wallet);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline, sig);
         // A fresh signature with the next nonce links it again.
@@ -379,7 +393,11 @@ contract TRexPassportTest is IdentityTestBase {
         uint256 deadline = block.timestamp + 1 hours;
         vm.prank(alice);
         passport.linkSolana(
-            aliceId, SOL, "att-1", deadline, _signLinkSolana(validatorKey, aliceId, SOL, "att-1", deadline)
+            aliceId,
+            SOL,
+            "att-1",
+            deadline,
+            _signLinkSolana(validatorKey, aliceId, SOL, "att-1", deadline)
         );
         uint256 bobId = _newPassport(bob);
         bytes memory sig = _signLinkSolana(validatorKey, bobId, SOL, "att-2", deadline);
@@ -398,7 +416,11 @@ contract TRexPassportTest is IdentityTestBase {
         );
         bytes32 sol2 = keccak256("sol2");
         passport.linkSolana(
-            aliceId, sol2, "b", deadline, _signLinkSolana(validatorKey, aliceId, sol2, "b", deadline)
+            aliceId,
+            sol2,
+            "b",
+            deadline,
+            _signLinkSolana(validatorKey, aliceId, sol2, "b", deadline)
         );
         vm.expectEmit(address(passport));
         emit TRexPassport.SolanaUnlinked(aliceId, SOL);
@@ -407,9 +429,7 @@ contract TRexPassportTest is IdentityTestBase {
         assertEq(passport.passportOfSolana(SOL), 0);
         assertEq(passport.linkedSolana(aliceId).length, 1);
         assertEq(passport.linkedSolana(aliceId)[0], sol2);
-        vm.expectRevert(
-            abi.encodeWithSelector(TRexPassport.SolanaNotLinked.selector, aliceId, SOL)
-        );
+        vm.expectRevert(abi.encodeWithSelector(TRexPassport.SolanaNotLinked.selector, aliceId, SOL));
         vm.prank(alice);
         passport.unlinkSolana(aliceId, SOL);
     }
@@ -447,7 +467,9 @@ contract TRexPassportTest is IdentityTestBase {
         bytes32 other = keccak256("@alice2");
         sig = _signLinkWeb2(validatorKey, aliceId, TWITTER, other, "w2", deadline);
         vm.expectRevert(
-            abi.encodeWithSelector(TRexPassport.Web2AlreadyLinked.selector, TWITTER, HANDLE, aliceId)
+            abi.encodeWithSelector(
+                TRexPassport.Web2AlreadyLinked.selector, TWITTER, HANDLE, aliceId
+            )
         );
         vm.prank(alice);
         passport.linkWeb2(aliceId, TWITTER, other, "w2", deadline, sig);
@@ -456,7 +478,9 @@ contract TRexPassportTest is IdentityTestBase {
         uint256 bobId = _newPassport(bob);
         sig = _signLinkWeb2(validatorKey, bobId, TWITTER, HANDLE, "w3", deadline);
         vm.expectRevert(
-            abi.encodeWithSelector(TRexPassport.Web2AlreadyLinked.selector, TWITTER, HANDLE, aliceId)
+            abi.encodeWithSelector(
+                TRexPassport.Web2AlreadyLinked.selector, TWITTER, HANDLE, aliceId
+            )
         );
         vm.prank(bob);
         passport.linkWeb2(bobId, TWITTER, HANDLE, "w3", deadline, sig);
@@ -471,7 +495,9 @@ contract TRexPassportTest is IdentityTestBase {
         bytes memory sig = _signLinkWeb2(validatorKey, aliceId, TWITTER, HANDLE, "w1", deadline);
         vm.prank(alice);
         passport.linkWeb2(aliceId, TWITTER, HANDLE, "w1", deadline, sig);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.NotPassportOwner.selector, aliceId, bob));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.NotPassportOwner.selector, aliceId, bob)
+        );
         vm.prank(bob);
         passport.unlinkWeb2(aliceId, TWITTER);
         vm.expectEmit(address(passport));
@@ -480,7 +506,9 @@ contract TRexPassportTest is IdentityTestBase {
         passport.unlinkWeb2(aliceId, TWITTER);
         assertEq(passport.web2Account(aliceId, TWITTER), bytes32(0));
         assertEq(passport.passportOfWeb2(TWITTER, HANDLE), 0);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.Web2NotLinked.selector, aliceId, TWITTER));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.Web2NotLinked.selector, aliceId, TWITTER)
+        );
         vm.prank(alice);
         passport.unlinkWeb2(aliceId, TWITTER);
     }
@@ -519,7 +547,9 @@ contract TRexPassportTest is IdentityTestBase {
         vm.expectRevert(abi.encodeWithSelector(TRexPassport.UnauthorizedPointsSource.selector, bob));
         vm.prank(bob);
         passport.creditPoints(aliceId, CAT, 1);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.UnauthorizedPointsSource.selector, alice));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.UnauthorizedPointsSource.selector, alice)
+        );
         vm.prank(alice);
         passport.debitPoints(aliceId, CAT, 0);
         // Once the badge contract is unset, it loses its right too.
@@ -558,7 +588,9 @@ contract TRexPassportTest is IdentityTestBase {
         vm.assume(key != walletKey);
         uint256 deadline = block.timestamp + 1 hours;
         bytes memory sig = _signLinkWallet(key, aliceId, wallet, 0, deadline);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.InvalidWalletSignature.selector, wallet)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, wallet, deadline, sig);
     }
@@ -573,7 +605,9 @@ contract TRexPassportTest is IdentityTestBase {
         vm.prank(alice);
         passport.linkWallet(aliceId, w, deadline, sig);
         assertEq(passport.passportOfWallet(w), aliceId);
-        vm.expectRevert(abi.encodeWithSelector(TRexPassport.WalletAlreadyLinked.selector, w, aliceId));
+        vm.expectRevert(
+            abi.encodeWithSelector(TRexPassport.WalletAlreadyLinked.selector, w, aliceId)
+        );
         vm.prank(alice);
         passport.linkWallet(aliceId, w, deadline, sig);
     }
