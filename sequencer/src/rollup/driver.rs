@@ -71,6 +71,8 @@ pub struct RollupDriver {
     finalized: L2BlockRef,
     headers: HashMap<B256, L1Header>,
     l1_head: u64,
+    /// The local head as last published.
+    unsafe_head: Option<L2BlockRef>,
 }
 
 impl std::fmt::Debug for RollupDriver {
@@ -135,6 +137,7 @@ impl RollupDriver {
             finalized: start.safe,
             headers: HashMap::new(),
             l1_head: 0,
+            unsafe_head: None,
         })
     }
 
@@ -235,13 +238,20 @@ impl RollupDriver {
         Ok(())
     }
 
-    fn publish_heads(&self) -> Result<(), RollupError> {
+    fn publish_heads(&mut self) -> Result<(), RollupError> {
         let reader = self.node.store.reader()?;
         let head = reader.head_number()?;
-        let unsafe_head = match reader.block(head)? {
-            Some(block) => block_ref(&self.config, &block)?,
-            None => self.safe,
+        let hash = reader.block_hash(head)?;
+        // Decoding the head block again for every round would cost more than the round itself
+        // on large blocks: the reference is kept until the head changes.
+        let unsafe_head = match self.unsafe_head {
+            Some(known) if Some(known.hash) == hash => known,
+            _ => match reader.block(head)? {
+                Some(block) => block_ref(&self.config, &block)?,
+                None => self.safe,
+            },
         };
+        self.unsafe_head = Some(unsafe_head);
         let current = self.deriver.l1_cursor();
         let metrics = &self.node.metrics;
         metrics.safe_head.set(self.safe.number as i64);
