@@ -19,6 +19,9 @@ FORGE="$ROOT/.tools/bin/forge"
 # Contracts exported to Rust, as "<source file under contracts/src>:<contract name>".
 EXPORTED=(
   "examples/DevToken.sol:DevToken"
+  "identity/TRexPassport.sol:TRexPassport"
+  "identity/TRexBadge.sol:TRexBadge"
+  "ERC1967/ERC1967Proxy.sol:ERC1967Proxy"
 )
 
 log() { printf 'update-bindings: %s\n' "$*" >&2; }

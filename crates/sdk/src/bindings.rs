@@ -1,4 +1,5 @@
-//! `sol!` bindings generated from the committed Foundry artifacts in `artifacts/`.
+//! `sol!` bindings generated from the committed Foundry artifacts in `crates/bindings/artifacts/`
+//! (kept in step with the contracts by `deploy/update-bindings.sh`, checked by `deploy/check-bindings.sh`).
 
 #![allow(missing_docs, clippy::too_many_arguments)]
 
@@ -8,19 +9,19 @@ sol!(
     /// T-Rex Passport (`contracts/src/identity/TRexPassport.sol`), deployed behind an ERC1967 proxy.
     #[derive(Debug, PartialEq, Eq)]
     TRexPassport,
-    "artifacts/TRexPassport.json"
+    "../bindings/artifacts/TRexPassport.json"
 );
 
 sol!(
     /// T-Rex soulbound badges (`contracts/src/identity/TRexBadge.sol`), behind an ERC1967 proxy.
     #[derive(Debug, PartialEq, Eq)]
     TRexBadge,
-    "artifacts/TRexBadge.json"
+    "../bindings/artifacts/TRexBadge.json"
 );
 
 sol!(
     /// OpenZeppelin 5 `ERC1967Proxy(address implementation, bytes data)`.
     #[derive(Debug, PartialEq, Eq)]
     ERC1967Proxy,
-    "artifacts/ERC1967Proxy.json"
+    "../bindings/artifacts/ERC1967Proxy.json"
 );
