@@ -91,6 +91,9 @@ ln -sfn ../../deploy/tools/solc.js "$BIN_DIR/solc"
 npm_install "$CONTRACTS_DIR" "$CONTRACTS_DIR" "@openzeppelin/contracts $OZ_VERSION" \
   @openzeppelin/contracts/package.json @openzeppelin/contracts/token/ERC20/ERC20.sol
 
+# --- the TypeScript SDK's dependencies (viem), for its tests -------------------------------------
+npm_install "$ROOT/sdk/ts" "$ROOT/sdk/ts" "TypeScript SDK (viem)" viem/package.json
+
 # --- verify what is on disk answers with the pinned versions ------------------------------------
 check_version() {
   local tool="$1" want="$2" out

@@ -5,7 +5,8 @@
 #   2. cargo-nextest                     installed with cargo only if absent
 #   3. PostgreSQL at 127.0.0.1:5432      checked; installed and started with apt if it does not answer
 #   4. forge test                        the Solidity tests in contracts/, then the solc wrapper's
-#                                        node tests and the bindings drift check
+#                                        node tests, the TypeScript SDK's tests and the bindings
+#                                        and predeploy drift checks
 #   5. cargo nextest run --workspace     every Rust test, including the sequencer's integration
 #                                        tests (forge/cast/viem against a real trex-sequencer), the
 #                                        batcher's and DA bridge's, and crates/e2e: the whole rollup
@@ -57,6 +58,10 @@ fi
 step "solc wrapper tests (node --test deploy/tools/)"
 if ! node --test "$ROOT/deploy/tools/"; then
   FAILED+=("node --test deploy/tools/")
+fi
+step "TypeScript SDK tests (npm test in sdk/ts, against a throwaway anvil)"
+if ! (cd "$ROOT/sdk/ts" && npm test); then
+  FAILED+=("sdk/ts npm test")
 fi
 step "committed contract bindings match a fresh forge build (deploy/check-bindings.sh)"
 if ! "$ROOT/deploy/check-bindings.sh"; then
