@@ -343,6 +343,20 @@ impl Devnet {
         }
     }
 
+    /// Waits until `node`'s finalized head reaches `number` (it follows L1's finalized block, so
+    /// it trails the safe head by a few L1 blocks).
+    pub async fn wait_finalized(node: &Rpc, number: u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = Self::sync_status(node).await;
+            if status["finalized_l2"]["number"].as_u64().unwrap_or(0) >= number {
+                return;
+            }
+            assert!(Instant::now() < deadline, "finalized head of {} stuck: {status}", node.url);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     /// All batch-inbox transactions on L1 so far: (L1 block number, calldata hex).
     pub async fn inbox_transactions(&self) -> Vec<(u64, String)> {
         self.inbox_transactions_with_hashes()
