@@ -296,32 +296,40 @@ export async function deployIdentity(walletClient, publicClient, admin) {
  */
 
 /**
+ * Reads, simulated-then-sent writes and EIP-712 domain args for one contract; both clients are
+ * built on it.
+ * @param {ClientArgs} args @param {readonly unknown[]} abi
+ */
+function contractAccess({ publicClient, walletClient, address }, abi) {
+  return {
+    /** @param {string} functionName @param {readonly unknown[]} [args] */
+    read: (functionName, args = []) =>
+      /** @type {Promise<any>} */ (publicClient.readContract({ address, abi, functionName, args })),
+    /** @param {string} functionName @param {readonly unknown[]} [args] */
+    write: (functionName, args = []) =>
+      transact(publicClient, /** @type {WalletClient} */ (walletClient), {
+        address,
+        abi,
+        functionName,
+        args,
+      }),
+    /** EIP-712 domain args on the publicClient's chain. @returns {Promise<DomainArgs>} */
+    domainArgs: async () => ({ chainId: await publicClient.getChainId(), verifyingContract: address }),
+  };
+}
+
+/**
  * Client of a TRexPassport proxy. Reads need only the publicClient; transactions are sent from
  * the walletClient's account after a simulation (reverts come back as viem
  * ContractFunctionRevertedError with the custom error's name in `data.errorName`).
  * @param {ClientArgs} args
  */
 export function passportClient({ publicClient, walletClient, address }) {
-  /** @param {string} functionName @param {readonly unknown[]} [args] */
-  const read = (functionName, args = []) =>
-    /** @type {Promise<any>} */ (
-      publicClient.readContract({ address, abi: passportAbi, functionName, args })
-    );
-  /** @param {string} functionName @param {readonly unknown[]} [args] */
-  const write = (functionName, args = []) =>
-    transact(publicClient, /** @type {WalletClient} */ (walletClient), {
-      address,
-      abi: passportAbi,
-      functionName,
-      args,
-    });
+  const { read, write, domainArgs } = contractAccess({ publicClient, walletClient, address }, passportAbi);
 
   const client = {
     address,
-    /** EIP-712 domain args on the publicClient's chain. @returns {Promise<DomainArgs>} */
-    async domainArgs() {
-      return { chainId: await publicClient.getChainId(), verifyingContract: address };
-    },
+    domainArgs,
     /** `did:trex:<chainId>:<passportId>`; reverts PassportNotFound for an unknown passport. */
     did: (/** @type {bigint} */ passportId) => /** @type {Promise<string>} */ (read('did', [passportId])),
     /** Owner of a passport. */
@@ -395,24 +403,11 @@ export function passportClient({ publicClient, walletClient, address }) {
  * @param {ClientArgs} args
  */
 export function badgeClient({ publicClient, walletClient, address }) {
-  /** @param {string} functionName @param {readonly unknown[]} [args] */
-  const read = (functionName, args = []) =>
-    /** @type {Promise<any>} */ (publicClient.readContract({ address, abi: badgeAbi, functionName, args }));
-  /** @param {string} functionName @param {readonly unknown[]} [args] */
-  const write = (functionName, args = []) =>
-    transact(publicClient, /** @type {WalletClient} */ (walletClient), {
-      address,
-      abi: badgeAbi,
-      functionName,
-      args,
-    });
+  const { read, write, domainArgs } = contractAccess({ publicClient, walletClient, address }, badgeAbi);
 
   const client = {
     address,
-    /** EIP-712 domain args on the publicClient's chain. @returns {Promise<DomainArgs>} */
-    async domainArgs() {
-      return { chainId: await publicClient.getChainId(), verifyingContract: address };
-    },
+    domainArgs,
     /**
      * Builds the MintAttestation a validator signs; the recipient is the passport's owner on
      * the passport contract this badge contract uses.
