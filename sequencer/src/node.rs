@@ -187,15 +187,7 @@ impl Node {
         senders.extend(
             built.rejected.iter().filter_map(|tx| self.pool.get(&tx.hash).map(|tx| tx.sender())),
         );
-        senders.sort_unstable();
-        senders.dedup();
-        let state = StateAt::latest(self.store.reader()?);
-        let mut accounts = Vec::with_capacity(senders.len());
-        for sender in senders {
-            let account = state.account(sender)?.unwrap_or_default();
-            accounts
-                .push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
-        }
+        let accounts = self.account_states(senders)?;
         for rejected in &built.rejected {
             tracing::debug!(hash = %rejected.hash, reason = %rejected.reason, "transaction left out of block");
         }
@@ -221,6 +213,23 @@ impl Node {
         Ok(block)
     }
 
+    /// The current nonce and balance of each distinct sender, as the pool tracks them.
+    fn account_states(
+        &self,
+        mut senders: Vec<Address>,
+    ) -> Result<Vec<(Address, AccountState)>, NodeError> {
+        senders.sort_unstable();
+        senders.dedup();
+        let state = StateAt::latest(self.store.reader()?);
+        let mut accounts = Vec::with_capacity(senders.len());
+        for sender in senders {
+            let account = state.account(sender)?.unwrap_or_default();
+            accounts
+                .push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
+        }
+        Ok(accounts)
+    }
+
     /// Removes the blocks above `number` (an L1 reorg or a block derivation replaced) and returns
     /// their user transactions to the pool, where they are valid again. Blocking.
     pub fn unwind_to(&self, number: u64) -> Result<(), NodeError> {
@@ -229,19 +238,11 @@ impl Node {
         let (head, _) = self.head()?;
         let base_fee = self.next_base_fee(&head);
         let rules = self.validation_rules(&head);
-        let state = StateAt::latest(self.store.reader()?);
-        let mut senders: Vec<Address> = removed
+        let senders = removed
             .iter()
             .flat_map(|block| block.transactions.iter().map(|tx| tx.signer()))
             .collect();
-        senders.sort_unstable();
-        senders.dedup();
-        let mut accounts = Vec::with_capacity(senders.len());
-        for sender in senders {
-            let account = state.account(sender)?.unwrap_or_default();
-            accounts
-                .push((sender, AccountState { nonce: account.nonce, balance: account.balance }));
-        }
+        let accounts = self.account_states(senders)?;
         self.pool.on_canonical_block(base_fee, &[], accounts.iter().copied());
         let accounts: std::collections::HashMap<_, _> = accounts.into_iter().collect();
         let mut returned = 0usize;
