@@ -19,6 +19,10 @@ FORGE="$ROOT/.tools/bin/forge"
 # Contracts exported to Rust, as "<source file under contracts/src>:<contract name>".
 EXPORTED=(
   "examples/DevToken.sol:DevToken"
+  "examples/DemoNFT.sol:DemoNFT"
+  "examples/DemoMultiToken.sol:DemoMultiToken"
+  "examples/DemoToken.sol:DemoToken"
+  "examples/InteractionTarget.sol:InteractionTarget"
   "identity/TRexPassport.sol:TRexPassport"
   "identity/TRexBadge.sol:TRexBadge"
   "ERC1967/ERC1967Proxy.sol:ERC1967Proxy"
