@@ -2,21 +2,29 @@
 // SPDX-License-Identifier: MIT OR Apache-2.0
 /**
  * Writes T-Rex Chain's L2 predeploys into the `alloc` of the genesis files
- * crates/chainspec/res/{devnet,testnet,mainnet}.json: the runtime bytecode of each predeploy from
- * the forge artifacts (contracts/out/<Name>.sol/<Name>.json, `deployedBytecode.object`) and the
- * initial storage of the fee vaults (recipient in slot 0, minimum withdrawal in slot 1). Every
- * other key of the files, and every other alloc entry, is kept as it is.
+ * crates/chainspec/res/{devnet,testnet,mainnet}.json:
+ * - the OP predeploys: the runtime bytecode of each from the forge artifacts
+ *   (contracts/out/<Name>.sol/<Name>.json, `deployedBytecode.object`) and the initial storage of
+ *   the fee vaults (recipient in slot 0, minimum withdrawal in slot 1);
+ * - the identity predeploys (TRexPassport and TRexBadge behind ERC1967 proxies, and their
+ *   implementations): code, storage and nonce of the four accounts from the state that
+ *   contracts/script/IdentityGenesis.s.sol produces by executing the contracts (initialised on
+ *   the devnet, uninitialised on testnet and mainnet; docs/identity-contracts.md).
+ * Every other key of the files, and every other alloc entry, is kept as it is.
  *
- * Usage: node deploy/tools/predeploys.mjs [--check] [--no-build] [--artifacts DIR]
- *   --check        change nothing; exit 1 if a genesis file differs from what would be written
- *   --no-build     do not run `forge build` in contracts/ first (use the artifacts as they are)
- *   --artifacts D  read artifacts from D instead of contracts/out (implies --no-build)
+ * Usage: node deploy/tools/predeploys.mjs [--check] [--no-build] [--artifacts DIR] [--identity-state DIR]
+ *   --check               change nothing; exit 1 if a genesis file differs from what would be written
+ *   --no-build            do not run `forge build` in contracts/ first (use the artifacts as they are)
+ *   --artifacts D         read artifacts from D instead of contracts/out (implies --no-build)
+ *   --identity-state D    read the identity state from D/{devnet,testnet,mainnet}.json (forge's
+ *                         dumpState format) instead of running the IdentityGenesis forge script
  *
  * Run it after changing a predeploy's source or the compiler settings, and commit the result;
  * deploy/test.sh runs it with --check.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -97,6 +105,122 @@ export function predeployAlloc(codeOf, network) {
 }
 
 /**
+ * The identity predeploys per network: ERC1967 proxies at the seed's addresses (the devnet uses
+ * the testnet's) and the implementations at fixed OP-style addresses, the same everywhere.
+ * contracts/script/DeployIdentity.s.sol (`IdentityPredeploys`) and crates/chainspec carry the
+ * same values.
+ */
+export const IDENTITY_PREDEPLOYS = {
+  passportImplementation: '0xc0d3c0d3c0d3c0d3c0d3c0d3c0d3c0d3c0d31d01',
+  badgeImplementation: '0xc0d3c0d3c0d3c0d3c0d3c0d3c0d3c0d3c0d31d02',
+  devnet: {
+    passport: '0x06fab5a4e177fefe5cc15dc41c64ba933021418a',
+    badge: '0xa51b53dc3aa7f4ef5fe9bb429521a73f411ad867',
+  },
+  testnet: {
+    passport: '0x06fab5a4e177fefe5cc15dc41c64ba933021418a',
+    badge: '0xa51b53dc3aa7f4ef5fe9bb429521a73f411ad867',
+  },
+  mainnet: {
+    passport: '0xbbb216c52f5b9095391f463adc438d65a8ac2242',
+    badge: '0x6f52cccfab0712db45c31863b262e2683097bb5c',
+  },
+};
+
+/** The ERC-1967 implementation slot (keccak256("eip1967.proxy.implementation") - 1). */
+export const IMPLEMENTATION_SLOT = '0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc';
+
+/** The four identity predeploy addresses of `network`, proxies first. */
+export function identityAddresses(network) {
+  const proxies = IDENTITY_PREDEPLOYS[network];
+  if (!proxies) throw new Error(`unknown network: ${network}`);
+  return [
+    proxies.passport,
+    proxies.badge,
+    IDENTITY_PREDEPLOYS.passportImplementation,
+    IDENTITY_PREDEPLOYS.badgeImplementation,
+  ];
+}
+
+/**
+ * The alloc entries of the identity predeploys of `network`, keyed by lowercase address, taken
+ * from `state` (forge's dumpState JSON of that network: address → {nonce, balance, code,
+ * storage}). Only those four accounts are taken; zero-valued slots are left out (a zero slot is
+ * an absent one) and the rest sorted, so the output does not depend on the dump's key order.
+ * The proxies' code must be ERC1967Proxy's runtime code `proxyCode`.
+ * @param {Record<string, any>} state
+ * @param {string} network devnet, testnet or mainnet
+ * @param {string} proxyCode
+ */
+export function identityAlloc(state, network, proxyCode) {
+  const byAddress = new Map(Object.entries(state).map(([a, account]) => [a.toLowerCase(), account]));
+  const addresses = identityAddresses(network);
+  const alloc = {};
+  for (const address of addresses) {
+    const account = byAddress.get(address);
+    if (!account) throw new Error(`${network}: the identity state has no account ${address}`);
+    const code = String(account.code ?? '0x').toLowerCase();
+    if (!/^0x([0-9a-f]{2})+$/.test(code)) throw new Error(`${network}: ${address} has no code`);
+    const nonce = BigInt(account.nonce ?? 0);
+    const balance = BigInt(account.balance ?? 0);
+    if (nonce !== 1n || balance !== 0n) {
+      throw new Error(`${network}: ${address} has nonce ${nonce} and balance ${balance}, expected 1 and 0`);
+    }
+    const storage = {};
+    const slots = Object.entries(account.storage ?? {}).map(([slot, value]) => [BigInt(slot), BigInt(value)]);
+    slots.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [slot, value] of slots) {
+      if (value !== 0n) storage[word(slot)] = word(value);
+    }
+    const entry = { balance: '0x0', nonce: '0x1', code };
+    if (Object.keys(storage).length > 0) entry.storage = storage;
+    alloc[address] = entry;
+  }
+  const [passport, badge, passportImpl, badgeImpl] = addresses;
+  for (const [proxy, impl] of [[passport, passportImpl], [badge, badgeImpl]]) {
+    if (alloc[proxy].code !== proxyCode) throw new Error(`${network}: ${proxy} is not ERC1967Proxy's runtime code`);
+    if (alloc[proxy].storage?.[IMPLEMENTATION_SLOT] !== word(BigInt(impl))) {
+      throw new Error(`${network}: the implementation slot of ${proxy} does not point at ${impl}`);
+    }
+  }
+  return alloc;
+}
+
+/**
+ * Runs contracts/script/IdentityGenesis.s.sol with forge (which compiles what changed) and
+ * returns the identity state of each network, parsed from its dumpState files.
+ * @param {string} forge path of the forge executable
+ * @returns {Record<string, Record<string, any>>} network → state
+ */
+export function runIdentityGenesis(forge) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'identity-genesis-'));
+  try {
+    const res = spawnSync(
+      forge,
+      ['script', 'script/IdentityGenesis.s.sol:IdentityGenesis', '--sig', 'run(string)', dir],
+      { cwd: path.join(ROOT, 'contracts'), encoding: 'utf8' },
+    );
+    if (res.status !== 0) {
+      throw new Error(`forge script script/IdentityGenesis.s.sol failed\n${res.stdout}${res.stderr}`);
+    }
+    return readIdentityState(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The identity state of each network from `dir`/<network>.json. */
+export function readIdentityState(dir) {
+  return Object.fromEntries(
+    Object.keys(GENESIS_FILES).map((net) => {
+      const file = path.join(dir, `${net}.json`);
+      if (!fs.existsSync(file)) throw new Error(`identity state missing: ${file}`);
+      return [net, JSON.parse(fs.readFileSync(file, 'utf8'))];
+    }),
+  );
+}
+
+/**
  * The genesis file text with `entries` in its alloc: existing entries for those addresses (in any
  * letter case) are replaced, the others kept in their order, the new ones appended. The output
  * keeps the files' style: two-space JSON, no trailing newline.
@@ -118,7 +242,9 @@ export function withPredeploys(text, entries) {
 
 function usage(message) {
   console.error(`predeploys: error: ${message}`);
-  console.error('usage: node deploy/tools/predeploys.mjs [--check] [--no-build] [--artifacts DIR]');
+  console.error(
+    'usage: node deploy/tools/predeploys.mjs [--check] [--no-build] [--artifacts DIR] [--identity-state DIR]',
+  );
   return 2;
 }
 
@@ -127,28 +253,35 @@ export function main(argv) {
   let check = false;
   let build = true;
   let artifacts = path.join(ROOT, 'contracts/out');
+  let identityDir = null;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--check') check = true;
     else if (argv[i] === '--no-build') build = false;
-    else if (argv[i] === '--artifacts') {
-      if (i + 1 >= argv.length) return usage('--artifacts needs a directory');
-      artifacts = path.resolve(argv[++i]);
-      build = false;
+    else if (argv[i] === '--artifacts' || argv[i] === '--identity-state') {
+      if (i + 1 >= argv.length) return usage(`${argv[i]} needs a directory`);
+      const dir = path.resolve(argv[++i]);
+      if (argv[i - 1] === '--artifacts') {
+        artifacts = dir;
+        build = false;
+      } else {
+        identityDir = dir;
+      }
     } else return usage(`unknown argument: ${argv[i]}`);
   }
 
+  const forge = path.join(ROOT, '.tools/bin/forge');
+  if ((build || identityDir === null) && !fs.existsSync(forge)) {
+    console.error(`predeploys: error: ${forge} missing; run deploy/install-tools.sh first`);
+    return 1;
+  }
   if (build) {
-    const forge = path.join(ROOT, '.tools/bin/forge');
-    if (!fs.existsSync(forge)) {
-      console.error(`predeploys: error: ${forge} missing; run deploy/install-tools.sh first`);
-      return 1;
-    }
     const res = spawnSync(forge, ['build'], { cwd: path.join(ROOT, 'contracts'), encoding: 'utf8' });
     if (res.status !== 0) {
       console.error(`predeploys: error: forge build failed\n${res.stdout}${res.stderr}`);
       return 1;
     }
   }
+  const identity = identityDir === null ? runIdentityGenesis(forge) : readIdentityState(identityDir);
 
   const codes = new Map();
   const codeOf = (name) => {
@@ -158,7 +291,11 @@ export function main(argv) {
   const stale = [];
   for (const [network, file] of Object.entries(GENESIS_FILES)) {
     const text = fs.readFileSync(file, 'utf8');
-    const next = withPredeploys(text, predeployAlloc(codeOf, network));
+    const entries = {
+      ...predeployAlloc(codeOf, network),
+      ...identityAlloc(identity[network], network, codeOf('ERC1967Proxy')),
+    };
+    const next = withPredeploys(text, entries);
     const rel = path.relative(ROOT, file);
     if (next === text) {
       console.error(`predeploys: ${rel} is up to date`);

@@ -10,9 +10,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  IDENTITY_PREDEPLOYS,
+  IMPLEMENTATION_SLOT,
   PREDEPLOYS,
   VAULT_CONFIG,
+  identityAddresses,
+  identityAlloc,
   predeployAlloc,
+  readIdentityState,
   runtimeCode,
   withPredeploys,
   word,
@@ -111,20 +116,125 @@ test('runtimeCode reads deployedBytecode.object and rejects missing or unlinked 
   }
 });
 
+/**
+ * A dumpState-like identity state of `network`: the four predeploys (addresses in checksum-like
+ * mixed case, storage keys unsorted, one zero slot) plus an unrelated account.
+ */
+function identityState(network, proxyCode = '0xaa') {
+  const [passport, badge, passportImpl, badgeImpl] = identityAddresses(network);
+  const mixed = (a) => a.slice(0, 2) + a.slice(2).toUpperCase();
+  const disabled = word((1n << 64n) - 1n);
+  const initializable = '0xf0c57e16840df040f15088dc2f81fe391c3923bec73e23a9662efc9c229c6a00';
+  return {
+    [mixed(passport)]: {
+      nonce: '0x1',
+      balance: '0x0',
+      code: proxyCode,
+      storage: {
+        [IMPLEMENTATION_SLOT]: word(BigInt(passportImpl)),
+        [word(1)]: word(BigInt(badge)),
+        [word(0)]: word(0),
+      },
+    },
+    [badge]: { nonce: '0x1', balance: '0x0', code: proxyCode, storage: { [IMPLEMENTATION_SLOT]: word(BigInt(badgeImpl)) } },
+    [passportImpl]: { nonce: '0x1', balance: '0x0', code: '0xBB01', storage: { [initializable]: disabled } },
+    [badgeImpl]: { nonce: '0x1', balance: '0x0', code: '0xbb02', storage: { [initializable]: disabled } },
+    '0x7fa9385be102ac3eac297483dd6233d62b3e1496': { nonce: '0x5', balance: '0x1', code: '0x', storage: {} },
+  };
+}
+
+test('identity addresses: the seed proxies per network, shared implementations', () => {
+  assert.deepEqual(identityAddresses('devnet'), identityAddresses('testnet'));
+  assert.deepEqual(identityAddresses('mainnet'), [
+    '0xbbb216c52f5b9095391f463adc438d65a8ac2242',
+    '0x6f52cccfab0712db45c31863b262e2683097bb5c',
+    IDENTITY_PREDEPLOYS.passportImplementation,
+    IDENTITY_PREDEPLOYS.badgeImplementation,
+  ]);
+  assert.equal(identityAddresses('testnet')[0], '0x06fab5a4e177fefe5cc15dc41c64ba933021418a');
+  assert.equal(identityAddresses('testnet')[1], '0xa51b53dc3aa7f4ef5fe9bb429521a73f411ad867');
+  assert.throws(() => identityAddresses('moonnet'), /unknown network/);
+});
+
+test('identityAlloc takes the four accounts: nonce 1, code, sorted non-zero storage', () => {
+  const alloc = identityAlloc(identityState('mainnet'), 'mainnet', '0xaa');
+  const [passport, badge, passportImpl] = identityAddresses('mainnet');
+  assert.deepEqual(Object.keys(alloc), identityAddresses('mainnet'));
+  assert.deepEqual(alloc[passport], {
+    balance: '0x0',
+    nonce: '0x1',
+    code: '0xaa',
+    // Slot 0 held zero: left out. The rest in numeric order.
+    storage: { [word(1)]: word(BigInt(badge)), [IMPLEMENTATION_SLOT]: word(BigInt(passportImpl)) },
+  });
+  assert.deepEqual(Object.keys(alloc[passport].storage), [word(1), IMPLEMENTATION_SLOT]);
+  assert.equal(alloc[passportImpl].code, '0xbb01', 'lowercase code');
+  assert.equal(alloc['0x7fa9385be102ac3eac297483dd6233d62b3e1496'], undefined);
+});
+
+test('identityAlloc rejects a state that is not the predeploys', () => {
+  const state = identityState('devnet');
+  assert.throws(() => identityAlloc(state, 'devnet', '0xcc'), /not ERC1967Proxy's runtime code/);
+  assert.throws(() => identityAlloc(identityState('mainnet'), 'devnet', '0xaa'), /has no account/);
+
+  const [passport, badge, passportImpl] = identityAddresses('devnet');
+  const wrongSlot = identityState('devnet');
+  wrongSlot[badge].storage[IMPLEMENTATION_SLOT] = word(BigInt(passportImpl));
+  assert.throws(() => identityAlloc(wrongSlot, 'devnet', '0xaa'), /implementation slot of 0xa51b/);
+
+  const noCode = identityState('devnet');
+  noCode[passportImpl].code = '0x';
+  assert.throws(() => identityAlloc(noCode, 'devnet', '0xaa'), /has no code/);
+
+  const nonce0 = identityState('devnet');
+  nonce0[badge].nonce = '0x0';
+  assert.throws(() => identityAlloc(nonce0, 'devnet', '0xaa'), /nonce 0/);
+  assert.ok(identityAlloc(identityState('devnet'), 'devnet', '0xaa')[passport]);
+});
+
+/** Scratch artifacts for every predeploy and ERC1967Proxy, and identity states, in a temp dir. */
+function scratchInputs() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predeploys-'));
+  const artifacts = path.join(dir, 'out');
+  for (const name of [...PREDEPLOYS.map((p) => p.name), 'ERC1967Proxy']) {
+    fs.mkdirSync(path.join(artifacts, `${name}.sol`), { recursive: true });
+    fs.writeFileSync(
+      path.join(artifacts, `${name}.sol`, `${name}.json`),
+      JSON.stringify({ deployedBytecode: { object: name === 'ERC1967Proxy' ? '0xaa' : '0x00' } }),
+    );
+  }
+  const states = path.join(dir, 'identity');
+  fs.mkdirSync(states);
+  for (const net of Object.keys(VAULT_CONFIG)) {
+    fs.writeFileSync(path.join(states, `${net}.json`), JSON.stringify(identityState(net)));
+  }
+  return { dir, artifacts, states };
+}
+
+test('readIdentityState reads one dump per network', () => {
+  const { dir, states } = scratchInputs();
+  try {
+    const read = readIdentityState(states);
+    assert.deepEqual(Object.keys(read), Object.keys(VAULT_CONFIG));
+    assert.deepEqual(read.testnet, identityState('testnet'));
+    fs.rmSync(path.join(states, 'mainnet.json'));
+    assert.throws(() => readIdentityState(states), /identity state missing: .*mainnet.json/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('command line: --check reports stale files without writing; bad arguments exit 2', () => {
   const script = new URL('./predeploys.mjs', import.meta.url).pathname;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'predeploys-'));
+  const { dir, artifacts, states } = scratchInputs();
   try {
-    for (const p of PREDEPLOYS) {
-      fs.mkdirSync(path.join(dir, `${p.name}.sol`), { recursive: true });
-      fs.writeFileSync(
-        path.join(dir, `${p.name}.sol`, `${p.name}.json`),
-        JSON.stringify({ deployedBytecode: { object: '0x00' } }),
-      );
-    }
     const devnet = new URL('../../crates/chainspec/res/devnet.json', import.meta.url).pathname;
     const before = fs.readFileSync(devnet, 'utf8');
-    const res = spawnSync(process.execPath, [script, '--check', '--artifacts', dir], { encoding: 'utf8' });
+    const res = spawnSync(
+      process.execPath,
+      [script, '--check', '--artifacts', artifacts, '--identity-state', states],
+      { encoding: 'utf8' },
+    );
     assert.equal(res.status, 1, res.stderr);
     assert.match(res.stderr, /out of date with the contract artifacts/);
     assert.equal(fs.readFileSync(devnet, 'utf8'), before, '--check writes nothing');
@@ -132,6 +242,9 @@ test('command line: --check reports stale files without writing; bad arguments e
     const bad = spawnSync(process.execPath, [script, '--bogus'], { encoding: 'utf8' });
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /unknown argument: --bogus/);
+    const missing = spawnSync(process.execPath, [script, '--identity-state'], { encoding: 'utf8' });
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /--identity-state needs a directory/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

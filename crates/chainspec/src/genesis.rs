@@ -59,8 +59,8 @@ mod tests {
     #[test]
     fn devnet_genesis_funds_the_test_accounts() {
         let spec = ChainSpec::devnet();
-        // 10 dev accounts, 2 Ethereum system contracts, 6 OP predeploys.
-        assert_eq!(spec.genesis.alloc.len(), 18);
+        // 10 dev accounts, 2 Ethereum system contracts, 6 OP predeploys, 4 identity predeploys.
+        assert_eq!(spec.genesis.alloc.len(), 22);
         let dev0 = address!("0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266");
         assert_eq!(
             spec.genesis.alloc[&dev0].balance,
@@ -75,9 +75,9 @@ mod tests {
     #[test]
     fn mainnet_genesis_holds_only_the_system_contracts() {
         let spec = ChainSpec::mainnet();
-        // EIP-2935 history, the CREATE2 deployer, and the OP predeploys: L1Block,
-        // L2ToL1MessagePasser and four fee vaults.
-        assert_eq!(spec.genesis.alloc.len(), 8);
+        // EIP-2935 history, the CREATE2 deployer, the OP predeploys (L1Block,
+        // L2ToL1MessagePasser and four fee vaults) and the identity proxies and implementations.
+        assert_eq!(spec.genesis.alloc.len(), 12);
         assert!(spec.genesis.alloc.values().all(|account| account.code.is_some()));
         for predeploy in [
             address!("0x4200000000000000000000000000000000000015"),
