@@ -18,6 +18,7 @@
  *   --artifacts D         read artifacts from D instead of contracts/out (implies --no-build)
  *   --identity-state D    read the identity state from D/{devnet,testnet,mainnet}.json (forge's
  *                         dumpState format) instead of running the IdentityGenesis forge script
+ *                         (which compiles whatever changed, with or without --no-build)
  *
  * Run it after changing a predeploy's source or the compiler settings, and commit the result;
  * deploy/test.sh runs it with --check.
