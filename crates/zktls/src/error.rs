@@ -109,6 +109,23 @@ pub enum ZkTlsError {
     /// The proof was already used once.
     #[error("proof {0} was already used")]
     Replayed(B256),
+    /// The claim's `contextMessage` does not name the provider the caller needs.
+    #[error("proof is not a `{expected}` proof: its contextMessage names {named:?}")]
+    WrongProvider {
+        /// The provider id required.
+        expected: &'static str,
+        /// The claim's `contextMessage`, if any.
+        named: Option<String>,
+    },
+    /// The verifier pins the Reclaim provider definitions it accepts for this provider, and the
+    /// claim's `providerHash` is not one of them.
+    #[error("providerHash {provider_hash:?} is not a trusted Reclaim provider for `{provider}`")]
+    UntrustedProvider {
+        /// The T-Rex provider id.
+        provider: &'static str,
+        /// The claim's `providerHash`, if any.
+        provider_hash: Option<String>,
+    },
     /// A provider id that this crate does not know.
     #[error("unknown provider id {0:?}")]
     UnknownProvider(String),

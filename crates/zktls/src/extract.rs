@@ -26,6 +26,14 @@ pub enum Provider {
     SteamGames,
     /// `school-email`: `email`.
     SchoolEmail,
+    /// `web2-account`: `platform`, `handle` — the account the user is logged in to, for linking
+    /// it to a passport.
+    Web2Account,
+    /// `social-follow`: `platform`, `handle`, `target` — `handle` follows `target`.
+    SocialFollow,
+    /// `social-posts`: `platform`, `handle`, `query`, `matchingPosts` — how many of `handle`'s
+    /// posts a search for `query` returned.
+    SocialPosts,
 }
 
 /// A value a claim proves, typed.
@@ -74,6 +82,33 @@ pub enum Fact {
         /// The domain, e.g. `"mit.edu"`.
         domain: String,
     },
+    /// The account the user is logged in to on a Web2 platform.
+    Web2Account {
+        /// The platform, lower case (e.g. `"twitch"`).
+        platform: String,
+        /// The account's handle, normalised by [`parse_handle`].
+        handle: String,
+    },
+    /// `handle` follows `target` on `platform`.
+    SocialFollow {
+        /// The platform, lower case.
+        platform: String,
+        /// The follower's handle, normalised by [`parse_handle`].
+        handle: String,
+        /// The followed account's handle, normalised by [`parse_handle`].
+        target: String,
+    },
+    /// A search for `query` among `handle`'s posts on `platform` matched `matching_posts` posts.
+    SocialPosts {
+        /// The platform, lower case.
+        platform: String,
+        /// The author's handle, normalised by [`parse_handle`].
+        handle: String,
+        /// The searched text, trimmed and lower-cased.
+        query: String,
+        /// How many posts matched.
+        matching_posts: u64,
+    },
 }
 
 /// Platforms with follower counts.
@@ -87,7 +122,7 @@ pub enum SocialPlatform {
 
 impl Provider {
     /// Every provider, in declaration order.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 11] = [
         Self::CexTotalAssets,
         Self::CexVipLevel,
         Self::TwitchFollowers,
@@ -96,6 +131,9 @@ impl Provider {
         Self::Subscription,
         Self::SteamGames,
         Self::SchoolEmail,
+        Self::Web2Account,
+        Self::SocialFollow,
+        Self::SocialPosts,
     ];
 
     /// The provider's id as written in badge class conditions.
@@ -109,6 +147,9 @@ impl Provider {
             Self::Subscription => "subscription",
             Self::SteamGames => "steam-games",
             Self::SchoolEmail => "school-email",
+            Self::Web2Account => "web2-account",
+            Self::SocialFollow => "social-follow",
+            Self::SocialPosts => "social-posts",
         }
     }
 
@@ -161,6 +202,21 @@ impl Provider {
             Self::SchoolEmail => {
                 Fact::SchoolEmailDomain { domain: parse_email_domain("email", get("email")?)? }
             }
+            Self::Web2Account => Fact::Web2Account {
+                platform: parse_name("platform", get("platform")?)?,
+                handle: parse_handle("handle", get("handle")?)?,
+            },
+            Self::SocialFollow => Fact::SocialFollow {
+                platform: parse_name("platform", get("platform")?)?,
+                handle: parse_handle("handle", get("handle")?)?,
+                target: parse_handle("target", get("target")?)?,
+            },
+            Self::SocialPosts => Fact::SocialPosts {
+                platform: parse_name("platform", get("platform")?)?,
+                handle: parse_handle("handle", get("handle")?)?,
+                query: parse_query("query", get("query")?)?,
+                matching_posts: parse_count("matchingPosts", get("matchingPosts")?)?,
+            },
         })
     }
 }
@@ -262,6 +318,39 @@ pub fn parse_name(key: &'static str, value: &str) -> Result<String, ZkTlsError> 
     }
     if text.chars().count() > 64 || text.chars().any(char::is_control) {
         return Err(invalid(key, value, "not a plain name of at most 64 characters"));
+    }
+    Ok(text.to_lowercase())
+}
+
+/// An account handle: trimmed, one leading `@` dropped, lower-cased, 1 to 64 characters with no
+/// whitespace, control characters or further `@`.
+///
+/// Platforms treat handles case-insensitively (`@Alice` and `alice` are one account), and the
+/// passport stores `keccak256(handle)`, so every proof's handle goes through this one function
+/// before it is hashed or compared.
+pub fn parse_handle(key: &'static str, value: &str) -> Result<String, ZkTlsError> {
+    let text = value.trim();
+    let text = text.strip_prefix('@').unwrap_or(text);
+    if text.is_empty() {
+        return Err(invalid(key, value, "empty handle"));
+    }
+    if text.chars().count() > 64
+        || text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '@')
+    {
+        return Err(invalid(key, value, "not a handle of at most 64 characters"));
+    }
+    Ok(text.to_lowercase())
+}
+
+/// A search text: trimmed, non-empty, at most 256 characters, no control characters,
+/// lower-cased (post searches are case-insensitive).
+pub fn parse_query(key: &'static str, value: &str) -> Result<String, ZkTlsError> {
+    let text = value.trim();
+    if text.is_empty() {
+        return Err(invalid(key, value, "empty"));
+    }
+    if text.chars().count() > 256 || text.chars().any(char::is_control) {
+        return Err(invalid(key, value, "not a plain text of at most 256 characters"));
     }
     Ok(text.to_lowercase())
 }
@@ -407,6 +496,14 @@ mod tests {
         Fact::Subscription { platform: "spotify".into(), plan: "premium".into() })]
     #[case::school(Provider::SchoolEmail, &[("email", "bob@Stanford.EDU")],
         Fact::SchoolEmailDomain { domain: "stanford.edu".into() })]
+    #[case::web2(Provider::Web2Account, &[("platform", "Twitch"), ("handle", "@Ninja")],
+        Fact::Web2Account { platform: "twitch".into(), handle: "ninja".into() })]
+    #[case::follow(Provider::SocialFollow,
+        &[("platform", "x"), ("handle", "alice"), ("target", "@TRexChain")],
+        Fact::SocialFollow { platform: "x".into(), handle: "alice".into(), target: "trexchain".into() })]
+    #[case::posts(Provider::SocialPosts,
+        &[("platform", "x"), ("handle", "alice"), ("query", " #TRex "), ("matchingPosts", "12")],
+        Fact::SocialPosts { platform: "x".into(), handle: "alice".into(), query: "#trex".into(), matching_posts: 12 })]
     fn extracts(
         #[case] provider: Provider,
         #[case] pairs: &[(&str, &str)],
@@ -419,6 +516,9 @@ mod tests {
     #[case(Provider::TwitchFollowers, &[], "followers")]
     #[case(Provider::CexTotalAssets, &[("totalAssetsUsd", "1")], "exchange")]
     #[case(Provider::Subscription, &[("platform", "spotify")], "plan")]
+    #[case(Provider::Web2Account, &[("platform", "x")], "handle")]
+    #[case(Provider::SocialFollow, &[("platform", "x"), ("handle", "a")], "target")]
+    #[case(Provider::SocialPosts, &[("platform", "x"), ("handle", "a"), ("query", "q")], "matchingPosts")]
     fn missing_parameter(
         #[case] provider: Provider,
         #[case] pairs: &[(&str, &str)],
@@ -426,6 +526,26 @@ mod tests {
     ) {
         let err = provider.extract_from(&params(pairs)).unwrap_err();
         assert!(matches!(err, ZkTlsError::MissingParameter { key: k, .. } if k == key), "{err}");
+    }
+
+    #[rstest]
+    #[case("")]
+    #[case("@")]
+    #[case("al ice")]
+    #[case("a@b")]
+    #[case("tab\there")]
+    #[case(&"x".repeat(65))]
+    fn bad_handles(#[case] input: &str) {
+        assert!(matches!(parse_handle("h", input), Err(ZkTlsError::InvalidValue { key: "h", .. })));
+    }
+
+    #[test]
+    fn handles_normalise_case_and_at() {
+        for spelling in ["Alice_01", "@alice_01", "  @ALICE_01 "] {
+            assert_eq!(parse_handle("h", spelling).unwrap(), "alice_01");
+        }
+        assert!(parse_query("q", "   ").is_err());
+        assert!(parse_query("q", &"q".repeat(257)).is_err());
     }
 
     #[test]
@@ -445,6 +565,8 @@ mod tests {
             let _ = parse_vip_level("n", &s);
             let _ = parse_email_domain("n", &s);
             let _ = parse_name("n", &s);
+            let _ = parse_handle("n", &s);
+            let _ = parse_query("n", &s);
         }
 
         #[test]

@@ -1,6 +1,6 @@
 //! A Reclaim proof as the Reclaim SDKs serialise it to JSON.
 
-use crate::ZkTlsError;
+use crate::{Provider, ZkTlsError};
 use serde::{Deserialize, Serialize};
 
 /// A Reclaim proof, field for field as `@reclaimprotocol/js-sdk` writes its `Proof` object.
@@ -63,6 +63,16 @@ impl ReclaimProof {
         serde_json::from_str(json).map_err(|e| ZkTlsError::MalformedJson(e.to_string()))
     }
 
+    /// The provider the (not yet verified) claim names in its context's `contextMessage`, for
+    /// picking the proofs a check should verify; [`VerifierConfig::check_provider`] is the
+    /// binding check on a verified claim.
+    ///
+    /// [`VerifierConfig::check_provider`]: crate::VerifierConfig::check_provider
+    pub fn named_provider(&self) -> Option<Provider> {
+        let context: serde_json::Value = serde_json::from_str(&self.claim_data.context).ok()?;
+        context.get("contextMessage")?.as_str()?.parse().ok()
+    }
+
     /// Serialises the proof to JSON with the SDK's field names.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a proof of strings and integers always serialises")
@@ -85,6 +95,18 @@ mod tests {
         assert_eq!(proof.witnesses[0].id, "0x244897572368eadf65bfbc5aec98d8e5443a9072");
         let again = ReclaimProof::from_json(&proof.to_json()).unwrap();
         assert_eq!(again, proof);
+    }
+
+    #[test]
+    fn named_provider_reads_the_context_message() {
+        let mut proof =
+            ReclaimProof::from_json(include_str!("../testdata/reclaim_github_username.json"))
+                .unwrap();
+        assert_eq!(proof.named_provider(), None);
+        proof.claim_data.context = r#"{"contextMessage":"steam-games"}"#.into();
+        assert_eq!(proof.named_provider(), Some(Provider::SteamGames));
+        proof.claim_data.context = "not json".into();
+        assert_eq!(proof.named_provider(), None);
     }
 
     #[test]

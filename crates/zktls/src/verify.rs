@@ -1,7 +1,7 @@
 //! Verification of a Reclaim proof against a trusted witness configuration.
 
 use crate::{
-    ReclaimProof, SeenProofs, ZkTlsError,
+    Provider, ReclaimProof, SeenProofs, ZkTlsError,
     identifier::{claim_identifier, sign_data},
 };
 use alloy_primitives::{Address, B256, Signature, hex};
@@ -22,6 +22,10 @@ pub struct VerifierConfig {
     pub max_age_s: u64,
     /// How far a claim's timestamp may lie after `now`, in seconds (clock skew).
     pub max_future_skew_s: u64,
+    /// The Reclaim provider definitions (`providerHash`) trusted for each T-Rex provider. A
+    /// provider absent here accepts any `providerHash` (devnets, tests); production deployments
+    /// pin every provider they serve, or a user could prove "followers" from a page they host.
+    pub provider_hashes: BTreeMap<Provider, BTreeSet<B256>>,
 }
 
 impl VerifierConfig {
@@ -36,6 +40,45 @@ impl VerifierConfig {
             min_witnesses,
             max_age_s,
             max_future_skew_s: Self::DEFAULT_FUTURE_SKEW_S,
+            provider_hashes: BTreeMap::new(),
+        }
+    }
+
+    /// Trusts the Reclaim provider definition `provider_hash` for `provider`; once one hash is
+    /// pinned for a provider, proofs with any other `providerHash` are refused for it.
+    pub fn with_provider_hash(mut self, provider: Provider, provider_hash: B256) -> Self {
+        self.provider_hashes.entry(provider).or_default().insert(provider_hash);
+        self
+    }
+
+    /// Checks that a verified claim proves `provider`: its `contextMessage` is the provider id
+    /// (the T-Rex app sets it with the Reclaim SDK's `setContext(wallet, id)`, and it is signed as
+    /// part of the identifier), and its `providerHash` is pinned for it when pins are configured.
+    ///
+    /// # Errors
+    /// [`ZkTlsError::WrongProvider`] or [`ZkTlsError::UntrustedProvider`].
+    pub fn check_provider(
+        &self,
+        claim: &VerifiedClaim,
+        provider: Provider,
+    ) -> Result<(), ZkTlsError> {
+        if claim.context_message.as_deref() != Some(provider.id()) {
+            return Err(ZkTlsError::WrongProvider {
+                expected: provider.id(),
+                named: claim.context_message.clone(),
+            });
+        }
+        let Some(pinned) = self.provider_hashes.get(&provider) else {
+            return Ok(());
+        };
+        let hash = claim.provider_hash.as_deref().and_then(|h| B256::from_str(h).ok());
+        if hash.is_some_and(|hash| pinned.contains(&hash)) {
+            Ok(())
+        } else {
+            Err(ZkTlsError::UntrustedProvider {
+                provider: provider.id(),
+                provider_hash: claim.provider_hash.clone(),
+            })
         }
     }
 
@@ -400,6 +443,43 @@ mod tests {
         let verified = verify(&proof, &config, 1_736_693_048 + 30).unwrap();
         assert_eq!(verified.witnesses, vec![reclaim_witness]);
         assert_eq!(verified.extracted_parameters["username"], "hadi-saleh14");
+    }
+
+    fn named_claim(context_message: &str, provider_hash: &str) -> VerifiedClaim {
+        let w = witness();
+        let mut c = claim(NOW);
+        let mut context: Value = serde_json::from_str(&c.context).unwrap();
+        context["contextMessage"] = context_message.into();
+        context["providerHash"] = provider_hash.into();
+        c.context = context.to_string();
+        c.identifier =
+            claim_identifier(&c.provider, &c.parameters, &c.context).unwrap().to_string();
+        verify(&proof(c, &[&w]), &config(&[&w]), NOW).unwrap()
+    }
+
+    #[test]
+    fn provider_is_named_by_the_context_message_and_pinned_by_hash() {
+        let pinned = B256::repeat_byte(0x11);
+        let claim = named_claim("twitch-followers", &pinned.to_string());
+        let open = VerifierConfig::new(1, 60);
+        open.check_provider(&claim, Provider::TwitchFollowers).unwrap();
+        assert_eq!(
+            open.check_provider(&claim, Provider::XFollowers).unwrap_err(),
+            ZkTlsError::WrongProvider {
+                expected: "x-followers",
+                named: Some("twitch-followers".into())
+            }
+        );
+        let strict = open.with_provider_hash(Provider::TwitchFollowers, pinned);
+        strict.check_provider(&claim, Provider::TwitchFollowers).unwrap();
+        let other = named_claim("twitch-followers", &B256::repeat_byte(0x22).to_string());
+        let err = strict.check_provider(&other, Provider::TwitchFollowers).unwrap_err();
+        assert!(matches!(err, ZkTlsError::UntrustedProvider { provider: "twitch-followers", .. }));
+        let garbage = named_claim("twitch-followers", "not a hash");
+        assert!(strict.check_provider(&garbage, Provider::TwitchFollowers).is_err());
+        // Pins of one provider leave the others open.
+        let x = named_claim("x-followers", "0xabc");
+        strict.check_provider(&x, Provider::XFollowers).unwrap();
     }
 
     #[test]
