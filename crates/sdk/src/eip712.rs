@@ -30,6 +30,30 @@ sol! {
         bytes32 attestationId;
         uint256 deadline;
     }
+
+    /// `LinkSolana(uint256 passportId,bytes32 solanaAddress,bytes32 attestationId,uint256
+    /// deadline)`: signed by a validator holding TRexPassport's `VALIDATOR_ROLE` after it checked
+    /// the Solana key's own ed25519 signature; `solanaAddress` is the 32-byte public key.
+    #[derive(Debug, PartialEq, Eq)]
+    struct LinkSolana {
+        uint256 passportId;
+        bytes32 solanaAddress;
+        bytes32 attestationId;
+        uint256 deadline;
+    }
+
+    /// `LinkWeb2(uint256 passportId,bytes32 platform,bytes32 handleHash,bytes32
+    /// attestationId,uint256 deadline)`: signed by a validator holding TRexPassport's
+    /// `VALIDATOR_ROLE`; `platform` is `keccak256(lowercase platform name)`, `handleHash` is
+    /// `keccak256(handle)` (the handle itself never goes on chain).
+    #[derive(Debug, PartialEq, Eq)]
+    struct LinkWeb2 {
+        uint256 passportId;
+        bytes32 platform;
+        bytes32 handleHash;
+        bytes32 attestationId;
+        uint256 deadline;
+    }
 }
 
 /// The EIP-712 domain of a TRexPassport proxy (name "TRexPassport", version "1").
@@ -92,6 +116,30 @@ where
     sign_typed(signer, attestation, domain).await
 }
 
+/// Signs a `LinkSolana` attestation with a validator's key (domain: [`passport_domain`]).
+pub async fn sign_link_solana<S>(
+    signer: &S,
+    domain: &Eip712Domain,
+    attestation: &LinkSolana,
+) -> Result<Bytes>
+where
+    S: Signer + Send + Sync + ?Sized,
+{
+    sign_typed(signer, attestation, domain).await
+}
+
+/// Signs a `LinkWeb2` attestation with a validator's key (domain: [`passport_domain`]).
+pub async fn sign_link_web2<S>(
+    signer: &S,
+    domain: &Eip712Domain,
+    attestation: &LinkWeb2,
+) -> Result<Bytes>
+where
+    S: Signer + Send + Sync + ?Sized,
+{
+    sign_typed(signer, attestation, domain).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +183,65 @@ mod tests {
             MintAttestation::eip712_encode_type(),
             "MintAttestation(uint256 classId,uint256 passportId,address recipient,bytes32 attestationId,uint256 deadline)"
         );
+    }
+
+    #[test]
+    fn link_attestation_type_strings_match_the_contracts() {
+        assert_eq!(
+            LinkSolana::eip712_encode_type(),
+            "LinkSolana(uint256 passportId,bytes32 solanaAddress,bytes32 attestationId,uint256 deadline)"
+        );
+        assert_eq!(
+            LinkWeb2::eip712_encode_type(),
+            "LinkWeb2(uint256 passportId,bytes32 platform,bytes32 handleHash,bytes32 attestationId,uint256 deadline)"
+        );
+    }
+
+    #[test]
+    fn link_web2_digest_matches_hand_derivation() {
+        let msg = LinkWeb2 {
+            passportId: U256::from(4),
+            platform: keccak256("twitch"),
+            handleHash: keccak256("trex_fan"),
+            attestationId: B256::repeat_byte(0x01),
+            deadline: U256::from(1_800_000_000u64),
+        };
+        let struct_hash = keccak256(
+            (
+                keccak256(
+                    "LinkWeb2(uint256 passportId,bytes32 platform,bytes32 handleHash,bytes32 attestationId,uint256 deadline)",
+                ),
+                U256::from(4),
+                keccak256("twitch"),
+                keccak256("trex_fan"),
+                B256::repeat_byte(0x01),
+                U256::from(1_800_000_000u64),
+            )
+                .abi_encode(),
+        );
+        assert_eq!(msg.eip712_hash_struct(), struct_hash);
+        let domain = passport_domain(31628, PASSPORT);
+        assert_eq!(
+            msg.eip712_signing_hash(&domain),
+            digest_by_hand(domain_by_hand("TRexPassport", 31628, PASSPORT), struct_hash)
+        );
+    }
+
+    #[tokio::test]
+    async fn link_solana_signature_recovers_to_the_validator() {
+        let validator = PrivateKeySigner::random();
+        let domain = passport_domain(31628, PASSPORT);
+        let msg = LinkSolana {
+            passportId: U256::from(1),
+            solanaAddress: B256::repeat_byte(0x5a),
+            attestationId: B256::repeat_byte(0x02),
+            deadline: U256::from(10),
+        };
+        let sig = sign_link_solana(&validator, &domain, &msg).await.unwrap();
+        let parsed = alloy_primitives::Signature::try_from(&sig[..]).unwrap();
+        let recovered =
+            parsed.recover_address_from_prehash(&msg.eip712_signing_hash(&domain)).unwrap();
+        assert_eq!(recovered, validator.address());
     }
 
     #[test]

@@ -1,0 +1,242 @@
+//! Evaluation of a conditions rule tree for one passport.
+//!
+//! Checks only read: chains, the Solana RPC, proofs and the store's record of used evidence.
+//! What a successful evaluation would use up (a zkTLS proof, an event code) is returned as
+//! [`Consumption`]s, which the service writes in the same transaction as the attestation, so a
+//! refused request writes nothing.
+
+use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc};
+
+use alloy_network::Ethereum;
+use alloy_primitives::{Address, B256, U256};
+use alloy_provider::DynProvider;
+use serde::{Deserialize, Serialize};
+use trex_solana_rpc::{SolanaAddress, SolanaRpc};
+use trex_zktls::VerifierConfig;
+
+use crate::{
+    conditions::{Condition, Rule, ValidatorKind},
+    error::ValidatorError,
+};
+
+/// The passport being checked, as read from the T-Rex chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// Its id.
+    pub passport_id: U256,
+    /// Its owner.
+    pub owner: Address,
+    /// The owner first, then the linked EVM wallets.
+    pub wallets: Vec<Address>,
+    /// Linked Solana addresses.
+    pub solana: Vec<SolanaAddress>,
+}
+
+/// A Merkle proof that `account` is on an allowlist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AllowlistProof {
+    /// The listed account (one of the passport's wallets).
+    pub account: Address,
+    /// Sibling hashes from the leaf up (OpenZeppelin `StandardMerkleTree.getProof`).
+    pub proof: Vec<B256>,
+}
+
+/// What the caller brings besides the passport id: proofs and codes that cannot be read from a
+/// chain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Evidence {
+    /// Reclaim proofs (the JSON the Reclaim SDKs produce), for ZKTLS, student and social checks.
+    #[serde(default)]
+    pub zktls_proofs: Vec<serde_json::Value>,
+    /// An event code, for `event_code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_code: Option<String>,
+    /// A Merkle proof, for `merkle_allowlist`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowlist: Option<AllowlistProof>,
+}
+
+/// Something a met check uses up once the attestation is issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Consumption {
+    /// A zkTLS proof, by claim identifier.
+    ZkTlsProof(B256),
+    /// An event code, by `keccak256(code)`.
+    EventCode(B256),
+}
+
+/// The result of a check or of a rule tree.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Whether it holds.
+    pub met: bool,
+    /// What was observed against what was required, one line per check.
+    pub reasons: Vec<String>,
+    /// What the met checks use up.
+    pub consumed: Vec<Consumption>,
+}
+
+impl Outcome {
+    /// A met check, with what was observed.
+    pub fn met(reason: impl Into<String>) -> Self {
+        Self { met: true, reasons: vec![reason.into()], consumed: Vec::new() }
+    }
+
+    /// An unmet check, with what was observed against what was required.
+    pub fn unmet(reason: impl Into<String>) -> Self {
+        Self { met: false, reasons: vec![reason.into()], consumed: Vec::new() }
+    }
+
+    /// `met` or `unmet` by `condition`.
+    pub fn when(condition: bool, reason: impl Into<String>) -> Self {
+        if condition { Self::met(reason) } else { Self::unmet(reason) }
+    }
+
+    /// Adds something the check uses up when met.
+    #[must_use]
+    pub fn consuming(mut self, consumption: Consumption) -> Self {
+        self.consumed.push(consumption);
+        self
+    }
+}
+
+/// The store's record of evidence already used, read during evaluation.
+#[async_trait::async_trait]
+pub trait UsedEvidence: Send + Sync {
+    /// Whether a zkTLS proof with this claim identifier was already used.
+    async fn proof_used(&self, identifier: B256) -> Result<bool, ValidatorError>;
+    /// Whether an event code with this hash was already redeemed.
+    async fn event_code_redeemed(&self, code_hash: B256) -> Result<bool, ValidatorError>;
+}
+
+/// The EVM chains the service reads, by name; `trex` is the T-Rex L2 itself.
+#[derive(Debug, Clone, Default)]
+pub struct Chains {
+    providers: BTreeMap<String, DynProvider<Ethereum>>,
+}
+
+impl Chains {
+    /// The name of the T-Rex chain, the default of every check's `chain`.
+    pub const TREX: &'static str = "trex";
+
+    /// Adds (or replaces) a chain.
+    pub fn insert(&mut self, name: impl Into<String>, provider: DynProvider<Ethereum>) {
+        self.providers.insert(name.into(), provider);
+    }
+
+    /// The provider of `name`.
+    pub fn get(&self, name: &str) -> Result<&DynProvider<Ethereum>, ValidatorError> {
+        self.providers.get(name).ok_or_else(|| ValidatorError::UnknownChain(name.to_owned()))
+    }
+
+    /// Whether `name` is configured.
+    pub fn contains(&self, name: &str) -> bool {
+        self.providers.contains_key(name)
+    }
+
+    /// The configured names.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.providers.keys().map(String::as_str)
+    }
+}
+
+/// Everything a check may read.
+#[derive(Clone)]
+pub struct Environment {
+    /// EVM chains by name.
+    pub chains: Chains,
+    /// The Solana RPC, when configured.
+    pub solana: Option<SolanaRpc>,
+    /// Trusted Reclaim witnesses and freshness.
+    pub zktls: VerifierConfig,
+    /// The TRexPassport contract on the `trex` chain.
+    pub passport: Address,
+    /// Used proofs and codes.
+    pub used: Arc<dyn UsedEvidence>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environment")
+            .field("chains", &self.chains.names().collect::<Vec<_>>())
+            .field("solana", &self.solana.is_some())
+            .field("passport", &self.passport)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One evaluation: who, with what evidence, at what time.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckContext<'a> {
+    /// What may be read.
+    pub env: &'a Environment,
+    /// The passport.
+    pub subject: &'a Subject,
+    /// The caller's evidence.
+    pub evidence: &'a Evidence,
+    /// Unix seconds now (proof freshness, allowlist stages).
+    pub now: u64,
+}
+
+type Pending<'a> = Pin<Box<dyn Future<Output = Result<Outcome, ValidatorError>> + Send + 'a>>;
+
+/// Evaluates `rule`: `all` stops at the first unmet rule, `any` at the first met one; the
+/// outcome's `consumed` holds only what the met branches use.
+pub fn evaluate<'a>(rule: &'a Rule, ctx: CheckContext<'a>) -> Pending<'a> {
+    Box::pin(async move {
+        match rule {
+            Rule::Check(condition) => check(condition, ctx).await,
+            Rule::All { rules } => {
+                let mut all = Outcome { met: true, ..Outcome::default() };
+                for rule in rules {
+                    let outcome = evaluate(rule, ctx).await?;
+                    all.reasons.extend(outcome.reasons);
+                    if !outcome.met {
+                        all.met = false;
+                        all.consumed.clear();
+                        return Ok(all);
+                    }
+                    all.consumed.extend(outcome.consumed);
+                }
+                Ok(all)
+            }
+            Rule::Any { rules } => {
+                let mut any = Outcome::default();
+                for rule in rules {
+                    let outcome = evaluate(rule, ctx).await?;
+                    if outcome.met {
+                        return Ok(outcome);
+                    }
+                    any.reasons.extend(outcome.reasons);
+                }
+                Ok(any)
+            }
+        }
+    })
+}
+
+async fn check(condition: &Condition, ctx: CheckContext<'_>) -> Result<Outcome, ValidatorError> {
+    match condition.kind() {
+        ValidatorKind::Nft => crate::evm::nft::check(condition, ctx).await,
+        ValidatorKind::Token => match condition {
+            Condition::SolanaBalance { .. }
+            | Condition::SplTokenBalance { .. }
+            | Condition::SolanaTxCount { .. } => crate::solana::check(condition, ctx).await,
+            _ => crate::evm::token::check(condition, ctx).await,
+        },
+        ValidatorKind::Web3 => crate::evm::web3::check(condition, ctx).await,
+        ValidatorKind::Zktls => crate::zktls::check(condition, ctx).await,
+        ValidatorKind::Ecosystem => crate::ecosystem::check(condition, ctx).await,
+        ValidatorKind::Social => crate::social::check(condition, ctx).await,
+    }
+}
+
+/// The error a family's `check` returns for a condition of another family (a dispatch bug).
+pub(crate) fn not_mine(family: &str, condition: &Condition) -> ValidatorError {
+    ValidatorError::InvalidConditions(format!(
+        "`{}` is not a {family} check",
+        crate::conditions::check_name(condition)
+    ))
+}

@@ -1,0 +1,636 @@
+//! The validator's operations, independent of HTTP: register a class's conditions, validate a
+//! passport and sign a mint attestation, check a Solana or Web2 ownership proof and sign a link
+//! attestation. Each either issues an attestation (recorded with what it used up, in one
+//! transaction) or fails with a [`ValidatorError`] having written nothing.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use alloy_network::Ethereum;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_provider::{DynProvider, Provider, RootProvider};
+use serde::{Deserialize, Serialize, Serializer};
+use tracing::{info, warn};
+use trex_sdk::{LinkSolana, MintAttestation};
+use trex_solana_rpc::{SolanaAddress, SolanaRpc, link_message, verify_signature};
+use trex_zktls::VerifierConfig;
+
+use crate::{
+    attest::Attester,
+    chain::{Head, IdentityChain},
+    conditions::{ClassConditions, Condition, ValidatorKind},
+    config::{Config, identity_predeploys, redact},
+    error::ValidatorError,
+    evaluate::{Chains, CheckContext, Consumption, Environment, Evidence, evaluate},
+    metrics::Metrics,
+    store::{AttestationKind, IssuedAttestation, RegisteredConditions, Store},
+};
+
+/// Serializes a `uint256` as a decimal string, as the API writes every `uint256`.
+fn decimal<S: Serializer>(value: &U256, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
+}
+
+/// `GET /v1/info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Info {
+    /// The address attestations are signed by.
+    pub validator: Address,
+    /// The T-Rex chain id.
+    pub chain_id: u64,
+    /// TRexPassport.
+    pub passport: Address,
+    /// TRexBadge.
+    pub badge: Address,
+    /// The EVM chain names conditions may use.
+    pub chains: Vec<String>,
+    /// Whether Solana checks are available.
+    pub solana: bool,
+    /// Seconds an attestation stays valid.
+    pub attestation_ttl: u64,
+}
+
+/// `POST /v1/conditions/hash`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConditionsHash {
+    /// What the class's `paramsHash` must be.
+    pub params_hash: B256,
+    /// What the class's `validatorKind` must be.
+    pub validator_kind: B256,
+    /// The kind's name.
+    pub kind: ValidatorKind,
+}
+
+/// `PUT /v1/classes/{classId}/conditions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RegisteredClass {
+    /// The class.
+    #[serde(serialize_with = "decimal")]
+    pub class_id: U256,
+    /// The document's hash (= the class's `paramsHash`).
+    pub params_hash: B256,
+    /// The document's kind.
+    pub kind: ValidatorKind,
+}
+
+/// `GET /v1/classes/{classId}/conditions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassConditionsResponse {
+    /// The class.
+    #[serde(serialize_with = "decimal")]
+    pub class_id: U256,
+    /// The document's hash (= the class's `paramsHash`).
+    pub params_hash: B256,
+    /// The document's kind.
+    pub kind: ValidatorKind,
+    /// The document.
+    pub conditions: ClassConditions,
+}
+
+/// `POST /v1/classes/{classId}/validate` body.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ValidateRequest {
+    /// The passport to check.
+    pub passport_id: U256,
+    /// The badge's recipient; must be the passport's owner (default).
+    #[serde(default)]
+    pub recipient: Option<Address>,
+    /// Proofs and codes the checks need.
+    #[serde(default)]
+    pub evidence: Evidence,
+}
+
+/// A `MintAttestation` as the API writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MintAttestationJson {
+    /// The badge class.
+    #[serde(serialize_with = "decimal")]
+    pub class_id: U256,
+    /// The passport.
+    #[serde(serialize_with = "decimal")]
+    pub passport_id: U256,
+    /// The passport's owner.
+    pub recipient: Address,
+    /// Single-use id.
+    pub attestation_id: B256,
+    /// Unix second after which `mint` refuses it.
+    #[serde(serialize_with = "decimal")]
+    pub deadline: U256,
+}
+
+impl From<&MintAttestation> for MintAttestationJson {
+    fn from(a: &MintAttestation) -> Self {
+        Self {
+            class_id: a.classId,
+            passport_id: a.passportId,
+            recipient: a.recipient,
+            attestation_id: a.attestationId,
+            deadline: a.deadline,
+        }
+    }
+}
+
+/// `POST /v1/classes/{classId}/validate` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ValidateResponse {
+    /// What was signed; pass it with the signature to `TRexBadge.mint`.
+    pub attestation: MintAttestationJson,
+    /// 65-byte EIP-712 signature.
+    pub signature: Bytes,
+    /// The signer.
+    pub validator: Address,
+    /// What each check observed.
+    pub reasons: Vec<String>,
+}
+
+/// `POST /v1/link/solana` body.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LinkSolanaRequest {
+    /// The passport.
+    pub passport_id: U256,
+    /// The Solana address, base58.
+    pub solana_address: String,
+    /// The address key's ed25519 signature of [`link_message`], base58.
+    pub signature: String,
+}
+
+/// A `LinkSolana` attestation as the API writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkSolanaJson {
+    /// The passport.
+    #[serde(serialize_with = "decimal")]
+    pub passport_id: U256,
+    /// The 32-byte public key.
+    pub solana_address: B256,
+    /// Single-use id.
+    pub attestation_id: B256,
+    /// Unix second after which `linkSolana` refuses it.
+    #[serde(serialize_with = "decimal")]
+    pub deadline: U256,
+}
+
+/// `POST /v1/link/solana` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkSolanaResponse {
+    /// What was signed; pass it with the signature to `TRexPassport.linkSolana`.
+    pub attestation: LinkSolanaJson,
+    /// 65-byte EIP-712 signature.
+    pub signature: Bytes,
+    /// The signer.
+    pub validator: Address,
+}
+
+/// `POST /v1/link/web2` body.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct LinkWeb2Request {
+    /// The passport.
+    pub passport_id: U256,
+    /// The platform (`twitch`, `x`, …); compared and hashed in lower case.
+    pub platform: String,
+    /// A Reclaim proof of provider `web2-account` for that platform.
+    pub proof: serde_json::Value,
+}
+
+/// A `LinkWeb2` attestation as the API writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkWeb2Json {
+    /// The passport.
+    #[serde(serialize_with = "decimal")]
+    pub passport_id: U256,
+    /// `keccak256(lower-case platform name)`.
+    pub platform: B256,
+    /// `keccak256(handle)`.
+    pub handle_hash: B256,
+    /// Single-use id.
+    pub attestation_id: B256,
+    /// Unix second after which `linkWeb2` refuses it.
+    #[serde(serialize_with = "decimal")]
+    pub deadline: U256,
+}
+
+/// `POST /v1/link/web2` answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkWeb2Response {
+    /// What was signed; pass it with the signature to `TRexPassport.linkWeb2`.
+    pub attestation: LinkWeb2Json,
+    /// 65-byte EIP-712 signature.
+    pub signature: Bytes,
+    /// The signer.
+    pub validator: Address,
+}
+
+/// The chain a check reads, when it reads one: an EVM chain name, or `solana`.
+fn chain_of(condition: &Condition) -> Option<&str> {
+    match condition {
+        Condition::NftBalance { chain, .. }
+        | Condition::NftMetadata { chain, .. }
+        | Condition::NftHoldingDuration { chain, .. }
+        | Condition::NftTransferCount { chain, .. }
+        | Condition::NativeBalance { chain, .. }
+        | Condition::Erc20Balance { chain, .. }
+        | Condition::TxCount { chain, .. }
+        | Condition::Erc20HoldingDuration { chain, .. }
+        | Condition::ContractTransactions { chain, .. }
+        | Condition::ContractEvents { chain, .. } => Some(chain),
+        Condition::SolanaBalance { .. }
+        | Condition::SplTokenBalance { .. }
+        | Condition::SolanaTxCount { .. } => Some(SOLANA),
+        _ => None,
+    }
+}
+
+/// The name under which a missing Solana RPC is reported.
+const SOLANA: &str = "solana";
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// The validator service.
+#[derive(Debug, Clone)]
+pub struct Validator {
+    chain: IdentityChain,
+    env: Environment,
+    store: Store,
+    attester: Attester,
+    ttl: Duration,
+    metrics: Metrics,
+}
+
+impl Validator {
+    /// Connects to the database (migrating it) and the chains of `config`. The identity
+    /// addresses default to the predeploys of the L2's chain id.
+    pub async fn connect(config: &Config) -> Result<Self, ValidatorError> {
+        let store = Store::connect(&config.database_url).await.map_err(|err| {
+            ValidatorError::Config(format!("database {}: {err}", redact(&config.database_url)))
+        })?;
+        let l2 = DynProvider::new(RootProvider::<Ethereum>::new_http(config.l2_rpc.clone()));
+        let chain_id = l2.get_chain_id().await.map_err(|err| {
+            ValidatorError::Config(format!("--l2-rpc does not answer eth_chainId: {err}"))
+        })?;
+        let predeploys = identity_predeploys(chain_id);
+        let (passport, badge) = match (config.passport, config.badge, predeploys) {
+            (Some(passport), Some(badge), _) => (passport, badge),
+            (passport, badge, Some((p, b))) => (passport.unwrap_or(p), badge.unwrap_or(b)),
+            _ => {
+                return Err(ValidatorError::Config(format!(
+                    "chain {chain_id} has no identity predeploys: set --passport and --badge"
+                )));
+            }
+        };
+        let mut chains = Chains::default();
+        chains.insert(Chains::TREX, l2.clone());
+        for extra in &config.chains {
+            chains.insert(
+                extra.name.clone(),
+                DynProvider::new(RootProvider::<Ethereum>::new_http(extra.url.clone())),
+            );
+        }
+        let chain = IdentityChain::new(l2, chain_id, passport, badge);
+        match chain.contracts_deployed().await {
+            Ok(true) => {}
+            Ok(false) => warn!(
+                target: "validator", %passport, %badge,
+                "no contract code at the identity addresses yet; requests will fail until there is"
+            ),
+            Err(err) => warn!(target: "validator", %err, "could not read the identity contracts"),
+        }
+        let solana = config.solana_rpc.clone().map(SolanaRpc::new);
+        let attester = Attester::new(config.signer.clone(), chain_id, passport, badge);
+        info!(
+            target: "validator", validator = %attester.address(), chain_id, %passport, %badge,
+            chains = ?chains.names().collect::<Vec<_>>(), solana = solana.is_some(), "ready"
+        );
+        Ok(Self::new(
+            chain,
+            chains,
+            solana,
+            config.zktls.clone(),
+            store,
+            attester,
+            config.attestation_ttl,
+        ))
+    }
+
+    /// Assembles a service from its parts (`chains` must hold [`Chains::TREX`]).
+    pub fn new(
+        chain: IdentityChain,
+        chains: Chains,
+        solana: Option<SolanaRpc>,
+        zktls: VerifierConfig,
+        store: Store,
+        attester: Attester,
+        ttl: Duration,
+    ) -> Self {
+        let env = Environment {
+            chains,
+            solana,
+            zktls,
+            passport: chain.passport(),
+            used: Arc::new(store.clone()),
+        };
+        Self { chain, env, store, attester, ttl, metrics: Metrics::new() }
+    }
+
+    /// The store.
+    pub const fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The metrics.
+    pub const fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// What the service signs for and reads.
+    pub fn info(&self) -> Info {
+        Info {
+            validator: self.attester.address(),
+            chain_id: self.chain.chain_id(),
+            passport: self.chain.passport(),
+            badge: self.chain.badge(),
+            chains: self.env.chains.names().map(str::to_owned).collect(),
+            solana: self.env.solana.is_some(),
+            attestation_ttl: self.ttl.as_secs(),
+        }
+    }
+
+    /// Parses and checks a document and returns what a class declaring it must store.
+    pub fn hash_conditions(json: &str) -> Result<ConditionsHash, ValidatorError> {
+        let conditions = ClassConditions::from_json(json)?;
+        Ok(ConditionsHash {
+            params_hash: conditions.params_hash(),
+            validator_kind: conditions.kind.id(),
+            kind: conditions.kind,
+        })
+    }
+
+    /// Registers the conditions document of `class_id` after checking it against the chain: the
+    /// class exists, its `validatorKind` and `paramsHash` match the document, every chain the
+    /// document reads is configured here, and the class trusts this validator. Registering the
+    /// same document again changes nothing.
+    pub async fn register_conditions(
+        &self,
+        class_id: U256,
+        json: &str,
+    ) -> Result<RegisteredClass, ValidatorError> {
+        let conditions = ClassConditions::from_json(json)?;
+        let class = self.chain.class(class_id).await?;
+        let kind = conditions.kind.id();
+        if class.validatorKind != kind {
+            return Err(ValidatorError::KindMismatch {
+                class_id,
+                expected: class.validatorKind,
+                actual: kind,
+            });
+        }
+        let params_hash = conditions.params_hash();
+        if class.paramsHash != params_hash {
+            return Err(ValidatorError::ParamsHashMismatch {
+                class_id,
+                expected: class.paramsHash,
+                actual: params_hash,
+            });
+        }
+        for chain in conditions.checks().into_iter().filter_map(chain_of) {
+            let configured = if chain == SOLANA {
+                self.env.solana.is_some()
+            } else {
+                self.env.chains.contains(chain)
+            };
+            if !configured {
+                return Err(ValidatorError::UnknownChain(chain.to_owned()));
+            }
+        }
+        self.require_trusted(class_id).await?;
+        self.store.register(class_id, &conditions).await?;
+        info!(target: "validator", %class_id, %params_hash, kind = conditions.kind.name(), "conditions registered");
+        Ok(RegisteredClass { class_id, params_hash, kind: conditions.kind })
+    }
+
+    /// The registered document of `class_id`.
+    pub async fn conditions(&self, class_id: U256) -> Result<RegisteredConditions, ValidatorError> {
+        self.store
+            .conditions(class_id)
+            .await?
+            .ok_or(ValidatorError::ConditionsNotRegistered(class_id))
+    }
+
+    async fn require_trusted(&self, class_id: U256) -> Result<(), ValidatorError> {
+        let validator = self.attester.address();
+        if self.chain.is_trusted(class_id, validator).await? {
+            Ok(())
+        } else {
+            Err(ValidatorError::NotTrusted { class_id, validator })
+        }
+    }
+
+    /// The deadline of an attestation issued at `head`.
+    fn deadline(&self, head: Head) -> u64 {
+        head.timestamp.saturating_add(self.ttl.as_secs())
+    }
+
+    /// Checks `request.passport_id` against the conditions of `class_id` and, when they are met
+    /// and a mint would go through, signs a `MintAttestation` and records it with the evidence
+    /// it used up.
+    pub async fn validate(
+        &self,
+        class_id: U256,
+        request: &ValidateRequest,
+    ) -> Result<ValidateResponse, ValidatorError> {
+        let class = self.chain.class(class_id).await?;
+        let registered = self.conditions(class_id).await?;
+        if registered.params_hash != class.paramsHash {
+            // The chain was redeployed under the registered document: register it again.
+            return Err(ValidatorError::ParamsHashMismatch {
+                class_id,
+                expected: class.paramsHash,
+                actual: registered.params_hash,
+            });
+        }
+        let subject = self.chain.subject(request.passport_id).await?;
+        if let Some(recipient) = request.recipient
+            && recipient != subject.owner
+        {
+            return Err(ValidatorError::RecipientNotOwner {
+                passport_id: request.passport_id,
+                recipient,
+            });
+        }
+        self.require_trusted(class_id).await?;
+        let head = self.chain.head().await?;
+        self.chain.check_mintable(class_id, &class, subject.passport_id, head).await?;
+
+        let ctx = CheckContext {
+            env: &self.env,
+            subject: &subject,
+            evidence: &request.evidence,
+            now: unix_now(),
+        };
+        let outcome = evaluate(&registered.conditions.rule, ctx).await?;
+        if !outcome.met {
+            return Err(ValidatorError::ConditionNotMet { reasons: outcome.reasons });
+        }
+
+        // A mint after the class's window closes fails anyway: do not promise more.
+        let mut deadline = self.deadline(head);
+        if class.endTime != 0 {
+            deadline = deadline.min(class.endTime);
+        }
+        let attestation = MintAttestation {
+            classId: class_id,
+            passportId: subject.passport_id,
+            recipient: subject.owner,
+            attestationId: Attester::new_id(),
+            deadline: U256::from(deadline),
+        };
+        let signature = self.attester.sign_mint(&attestation).await?;
+        let kind = AttestationKind::Mint { class_id, recipient: subject.owner };
+        self.record(
+            attestation.attestationId,
+            subject.passport_id,
+            kind,
+            deadline,
+            &signature,
+            &outcome.consumed,
+        )
+        .await?;
+        Ok(ValidateResponse {
+            attestation: MintAttestationJson::from(&attestation),
+            signature,
+            validator: self.attester.address(),
+            reasons: outcome.reasons,
+        })
+    }
+
+    /// Checks the Solana key's signature of the link message and that the address is not linked
+    /// yet, then signs a `LinkSolana` attestation.
+    pub async fn link_solana(
+        &self,
+        request: &LinkSolanaRequest,
+    ) -> Result<LinkSolanaResponse, ValidatorError> {
+        let address: SolanaAddress = request
+            .solana_address
+            .parse()
+            .map_err(|err| ValidatorError::InvalidRequest(format!("solanaAddress: {err}")))?;
+        let subject = self.chain.subject(request.passport_id).await?;
+        let message = link_message(&address, self.chain.chain_id(), subject.passport_id);
+        verify_signature(&address, message.as_bytes(), &request.signature)
+            .map_err(|err| ValidatorError::InvalidSolanaSignature(err.to_string()))?;
+        self.chain.check_solana_unlinked(address).await?;
+
+        let deadline = self.deadline(self.chain.head().await?);
+        let attestation = LinkSolana {
+            passportId: subject.passport_id,
+            solanaAddress: address.to_b256(),
+            attestationId: Attester::new_id(),
+            deadline: U256::from(deadline),
+        };
+        let signature = self.attester.sign_link_solana(&attestation).await?;
+        let kind = AttestationKind::LinkSolana { solana_address: address.to_b256() };
+        self.record(
+            attestation.attestationId,
+            subject.passport_id,
+            kind,
+            deadline,
+            &signature,
+            &[],
+        )
+        .await?;
+        Ok(LinkSolanaResponse {
+            attestation: LinkSolanaJson {
+                passport_id: attestation.passportId,
+                solana_address: attestation.solanaAddress,
+                attestation_id: attestation.attestationId,
+                deadline: attestation.deadline,
+            },
+            signature,
+            validator: self.attester.address(),
+        })
+    }
+
+    /// Records an issued attestation with what it used up, and counts it.
+    async fn record(
+        &self,
+        id: B256,
+        passport_id: U256,
+        kind: AttestationKind,
+        deadline: u64,
+        signature: &Bytes,
+        consumed: &[Consumption],
+    ) -> Result<(), ValidatorError> {
+        let issued =
+            IssuedAttestation { id, passport_id, kind, deadline, signature: signature.clone() };
+        self.store.issue(&issued, consumed).await?;
+        self.metrics.attestations.with_label_values(&[kind.name()]).inc();
+        info!(target: "validator", attestation = %id, %passport_id, r#type = kind.name(), deadline, "attestation issued");
+        Ok(())
+    }
+}
+
+/// `keccak256` of the lower-case platform name: the `platform` TRexPassport stores.
+pub fn platform_id(platform: &str) -> B256 {
+    keccak256(platform.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uint256_fields_are_decimal_strings() {
+        let json = serde_json::to_value(MintAttestationJson {
+            class_id: U256::from(12),
+            passport_id: U256::from(3),
+            recipient: Address::ZERO,
+            attestation_id: B256::ZERO,
+            deadline: U256::from(1_700_000_000u64),
+        })
+        .unwrap();
+        assert_eq!(json["classId"], "12");
+        assert_eq!(json["deadline"], "1700000000");
+        let back: MintAttestationJson = serde_json::from_value(json).unwrap();
+        assert_eq!(back.class_id, U256::from(12));
+    }
+
+    #[test]
+    fn requests_take_decimal_ids_and_default_evidence() {
+        let request: ValidateRequest = serde_json::from_str(r#"{"passportId":"7"}"#).unwrap();
+        assert_eq!(request.passport_id, U256::from(7));
+        assert_eq!(request.evidence, Evidence::default());
+        assert!(serde_json::from_str::<ValidateRequest>(r#"{"passportId":"7","x":1}"#).is_err());
+    }
+
+    #[test]
+    fn chains_of_checks() {
+        let doc = ClassConditions::from_json(
+            r#"{"version":1,"kind":"TOKEN","rule":{"type":"any","rules":[
+                {"type":"tx_count","min":1},
+                {"type":"native_balance","chain":"sepolia","min":"1"},
+                {"type":"solana_balance","min":1}]}}"#,
+        )
+        .unwrap();
+        let chains: Vec<_> = doc.checks().into_iter().filter_map(chain_of).collect();
+        assert_eq!(chains, ["trex", "sepolia", "solana"]);
+    }
+
+    #[test]
+    fn platform_ids_are_lower_case_hashes() {
+        assert_eq!(platform_id("Twitch"), keccak256("twitch"));
+    }
+}

@@ -1,0 +1,4 @@
+//! Integration tests of trex-validator.
+
+mod evm;
+mod service;

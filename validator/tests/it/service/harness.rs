@@ -1,0 +1,272 @@
+//! The service under test: a throwaway anvil with the identity contracts, a database of its own,
+//! and the HTTP API served in-process on a free port.
+
+use std::{
+    net::TcpListener,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_provider::{Provider, ProviderBuilder, WalletProvider};
+use alloy_rpc_types_eth::TransactionRequest;
+use alloy_signer_local::PrivateKeySigner;
+use alloy_sol_types::SolCall;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::{sync::watch, task::JoinHandle};
+use trex_sdk::{BadgeClient, PassportClient, TRexBadge, TRexPassport, deploy_identity};
+use trex_validator::{Config, Store, Validator, conditions::ClassConditions, serve};
+use trex_zktls::VerifierConfig;
+
+/// anvil's account 0: deploys the contracts and issues the classes.
+pub(crate) const ADMIN_KEY: &str =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// anvil's account 1: owns the passport under test.
+pub(crate) const USER_KEY: &str =
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/// anvil's account 9: the validator's signing key (as on the devnet).
+pub(crate) const VALIDATOR_KEY: &str =
+    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+/// anvil's account 8: the trusted zkTLS witness of epoch 1 (test only).
+pub(crate) const WITNESS_KEY: &str =
+    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
+/// The request body limit the tests run with.
+pub(crate) const BODY_LIMIT: usize = 4096;
+
+const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// An anvil on a free port, killed on drop.
+struct Anvil {
+    child: Child,
+    url: url::Url,
+}
+
+impl Drop for Anvil {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_anvil() -> Anvil {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/anvil");
+    let child = Command::new(bin)
+        .args(["--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("anvil in .tools/bin");
+    let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}").parse().unwrap() };
+    let provider = ProviderBuilder::new().connect_http(anvil.url.clone());
+    for _ in 0..200 {
+        if provider.get_block_number().await.is_ok() {
+            return anvil;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("anvil did not start");
+}
+
+/// A running service instance; stopped on drop.
+pub(crate) struct Service {
+    pub(crate) url: String,
+    pub(crate) validator: Validator,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl Service {
+    /// Stops serving and waits for the server to finish.
+    pub(crate) async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+/// One test's world.
+pub(crate) struct Ctx {
+    anvil: Anvil,
+    db_name: String,
+    pub(crate) db_url: String,
+    pub(crate) pool: PgPool,
+    pub(crate) passport: Address,
+    pub(crate) badge: Address,
+    /// The passport of account 1.
+    pub(crate) passport_id: U256,
+    pub(crate) validator_address: Address,
+    http: reqwest::Client,
+}
+
+fn wallet_provider(key: &str, url: &url::Url) -> impl Provider + WalletProvider + Clone + use<> {
+    let signer: PrivateKeySigner = key.parse().unwrap();
+    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url.clone())
+}
+
+impl Ctx {
+    /// anvil with the identity contracts, the validator key holding VALIDATOR_ROLE, a passport
+    /// for account 1, and an empty database.
+    pub(crate) async fn new() -> Self {
+        let _ = tracing_subscriber::fmt().with_test_writer().try_init();
+        let db_name = format!("trex_validator_{:016x}", rand_u64());
+        let admin_pool = PgPool::connect(ADMIN_URL).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
+            .execute(&admin_pool)
+            .await
+            .unwrap();
+        admin_pool.close().await;
+        let db_url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
+        let store = Store::connect(&db_url).await.unwrap();
+
+        let anvil = spawn_anvil().await;
+        let admin = wallet_provider(ADMIN_KEY, &anvil.url);
+        let user = wallet_provider(USER_KEY, &anvil.url);
+        let admin_address: Address = ADMIN_KEY.parse::<PrivateKeySigner>().unwrap().address();
+        let (passport, badge) = deploy_identity(&admin, admin_address).await.unwrap();
+        let validator_address = VALIDATOR_KEY.parse::<PrivateKeySigner>().unwrap().address();
+        let role = keccak256("VALIDATOR_ROLE");
+        send(&admin, passport, TRexPassport::grantRoleCall { role, account: validator_address })
+            .await;
+        let passport_id =
+            PassportClient::new(passport, user.clone()).create_passport().await.unwrap();
+        Self {
+            anvil,
+            db_name,
+            db_url,
+            pool: store.pool().clone(),
+            passport,
+            badge,
+            passport_id,
+            validator_address,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Sends as the admin (account 0).
+    pub(crate) fn admin(&self) -> impl Provider + WalletProvider + Clone + use<> {
+        wallet_provider(ADMIN_KEY, &self.anvil.url)
+    }
+
+    /// Sends as the passport owner (account 1).
+    pub(crate) fn user(&self) -> impl Provider + WalletProvider + Clone + use<> {
+        wallet_provider(USER_KEY, &self.anvil.url)
+    }
+
+    /// The service's configuration for this world, with attestations valid `ttl`.
+    pub(crate) fn config(&self, ttl: Duration) -> Config {
+        let witness = WITNESS_KEY.parse::<PrivateKeySigner>().unwrap().address();
+        Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            database_url: self.db_url.clone(),
+            l2_rpc: self.anvil.url.clone(),
+            chains: Vec::new(),
+            solana_rpc: None,
+            signer: VALIDATOR_KEY.parse().unwrap(),
+            passport: Some(self.passport),
+            badge: Some(self.badge),
+            attestation_ttl: ttl,
+            zktls: VerifierConfig::new(1, 86_400).with_epoch(1, [witness]),
+            body_limit: BODY_LIMIT,
+        }
+    }
+
+    /// Starts a service instance on a free port.
+    pub(crate) async fn start(&self, ttl: Duration) -> Service {
+        let config = self.config(ttl);
+        let validator = Validator::connect(&config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, rx) = watch::channel(false);
+        let served = validator.clone();
+        let task = tokio::spawn(async move {
+            serve(served, config.body_limit, listener, rx).await.unwrap();
+        });
+        Service { url, validator, stop, task }
+    }
+
+    /// An HTTP request with a JSON body (or none); the status and the JSON answer.
+    pub(crate) async fn call(
+        &self,
+        service: &Service,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", service.url));
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json)
+    }
+
+    /// Creates a badge class issued by the admin for `conditions` (or another `params_hash`),
+    /// trusting `validators`.
+    pub(crate) async fn create_class(
+        &self,
+        conditions: &ClassConditions,
+        params_hash: Option<B256>,
+        validators: Vec<Address>,
+    ) -> U256 {
+        let params = TRexBadge::ClassParams {
+            uri: "ipfs://class".into(),
+            points: 100,
+            pointsCategory: keccak256("general"),
+            validatorKind: conditions.kind.id(),
+            paramsHash: params_hash.unwrap_or_else(|| conditions.params_hash()),
+            supplyCap: 0,
+            startTime: 0,
+            endTime: 0,
+            expiry: 0,
+        };
+        BadgeClient::new(self.badge, self.admin()).create_class(params, validators).await.unwrap()
+    }
+
+    /// Moves anvil's clock forward and mines a block.
+    pub(crate) async fn advance_time(&self, seconds: u64) {
+        let admin = self.admin();
+        let _: Value = admin.raw_request("evm_increaseTime".into(), (seconds,)).await.unwrap();
+        let _: Value = admin.raw_request("evm_mine".into(), ()).await.unwrap();
+    }
+
+    /// `SELECT count(*)` of a table.
+    pub(crate) async fn rows(&self, table: &str) -> i64 {
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for Ctx {
+    fn drop(&mut self) {
+        let name = self.db_name.clone();
+        // Own thread and runtime: this may run inside (or after) the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let admin = PgPool::connect(ADMIN_URL).await.unwrap();
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
+            });
+        })
+        .join();
+    }
+}
+
+fn rand_u64() -> u64 {
+    u64::from_be_bytes(B256::random()[..8].try_into().unwrap())
+}
+
+/// Sends `call` to `to` and requires it to succeed.
+pub(crate) async fn send<C: SolCall>(provider: &impl Provider, to: Address, call: C) {
+    let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
+    let receipt = provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
+    assert!(receipt.status(), "{} reverted", C::SIGNATURE);
+}
