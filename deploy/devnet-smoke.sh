@@ -2,11 +2,12 @@
 # Smoke test of the one-command devnet: starts deploy/devnet.sh detached (in a temporary state
 # directory, on free ports, with the binaries the test suite built, a throwaway batcher database),
 # checks what a user checks first — both chains answer with their chain ids, L2 produces blocks,
-# the DA bridge, the batcher and the replica are up, devnet.json lists the endpoints, contracts
-# and funded keys, metrics are served — then stops it and checks nothing is left.
+# the DA bridge, the batcher, the replica and the badge validator are up, devnet.json lists the
+# endpoints, contracts and funded keys, metrics are served — then stops it and checks nothing is
+# left.
 #
 # Usage: deploy/devnet-smoke.sh BIN_DIR   (the directory holding trex-sequencer, trex-batcher,
-#                                         trex-da-bridge)
+#                                         trex-da-bridge, trex-validator)
 set -euo pipefail
 SCRIPT_NAME=devnet-smoke
 # shellcheck source=deploy/lib.sh
@@ -16,19 +17,25 @@ BIN_DIR="${1:?usage: deploy/devnet-smoke.sh BIN_DIR}"
 [[ -x "$BIN_DIR/trex-sequencer" ]] || die "no trex-sequencer in $BIN_DIR"
 STATE="$(mktemp -d)"
 DATABASE="trex_smoke_$$"
+VALIDATOR_DATABASE="trex_smoke_validator_$$"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 L1_PORT="$(free_port)" L2_PORT="$(free_port)" REPLICA_PORT="$(free_port)" DA_PORT="$(free_port)"
+VALIDATOR_PORT="$(free_port)"
 # Three consecutive metrics ports from a random base.
 METRICS_PORT=$((20000 + RANDOM % 20000))
 devnet() {
   TREX_DEVNET_DIR="$STATE" TREX_BIN_DIR="$BIN_DIR" TREX_DEVNET_DATABASE="$DATABASE" \
+    TREX_DEVNET_VALIDATOR_DATABASE="$VALIDATOR_DATABASE" \
     "$ROOT/deploy/devnet.sh" --no-install --l1-port "$L1_PORT" --l2-port "$L2_PORT" \
-    --replica-port "$REPLICA_PORT" --da-port "$DA_PORT" --metrics-port "$METRICS_PORT" "$@"
+    --replica-port "$REPLICA_PORT" --da-port "$DA_PORT" --validator-port "$VALIDATOR_PORT" \
+    --metrics-port "$METRICS_PORT" "$@"
 }
 cleanup() {
   devnet --stop >/dev/null 2>&1 || true
   rm -rf "$STATE"
-  psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DATABASE" postgres >/dev/null 2>&1 || true
+  for db in "$DATABASE" "$VALIDATOR_DATABASE"; do
+    psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres >/dev/null 2>&1 || true
+  done
 }
 trap cleanup EXIT
 
@@ -41,8 +48,10 @@ sleep 1
 [[ $(("$(rpc_call "$L2" eth_blockNumber)")) -gt $((first)) ]] || die "L2 produces no blocks"
 INFO="$STATE/devnet.json"
 [[ -f "$INFO" ]] || die "no devnet.json"
+VALIDATOR="http://127.0.0.1:$VALIDATOR_PORT"
 for needle in "\"http\": \"$L2\"" "\"chainId\": 31628" "\"TRexPortal\": \"0x" "\"batchInbox\"" \
-  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"; do
+  "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80" \
+  "\"validatorUrl\": \"$VALIDATOR\""; do
   grep -qF "$needle" "$INFO" || die "devnet.json lacks $needle: $(cat "$INFO")"
 done
 curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | grep -q '^trex_blocks_total' ||
@@ -51,6 +60,15 @@ for port in $((METRICS_PORT + 1)) $((METRICS_PORT + 2)) "$DA_PORT"; do
   curl -fsS "http://127.0.0.1:$port/metrics" >/dev/null || die "no /metrics on port $port"
 done
 curl -fsS "http://127.0.0.1:$DA_PORT/health" >/dev/null || die "the DA bridge is not healthy"
+# The badge validator: healthy, signing as account 9 for the devnet's chain and predeploys.
+curl -fsS "$VALIDATOR/health" | grep -q '"ok"' || die "the validator is not healthy"
+info="$(curl -fsS "$VALIDATOR/v1/info")" || die "the validator does not answer /v1/info"
+for needle in '"chainId":31628' '"validator":"0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"' \
+  '"passport":"0x06fab5a4e177fefe5cc15dc41c64ba933021418a"' '"chains":["trex"]'; do
+  grep -qiF "$needle" <<<"$info" || die "validator /v1/info lacks $needle: $info"
+done
+curl -fsS "$VALIDATOR/metrics" | grep -q '^trex_validator_requests_total' ||
+  die "no trex_validator_requests_total on the validator's /metrics"
 REPLICA="http://127.0.0.1:$REPLICA_PORT"
 [[ "$(chain_id "$REPLICA")" == 31628 ]] || die "the replica does not answer"
 curl -fsS -H 'content-type: application/json' \
@@ -77,4 +95,5 @@ devnet --stop
 ! port_busy "$L1_PORT" || die "anvil still listens after --stop"
 ! port_busy "$REPLICA_PORT" || die "the replica still listens after --stop"
 ! port_busy "$DA_PORT" || die "the DA bridge still listens after --stop"
-log "devnet started, answered, produced blocks, the replica derived them, and it stopped cleanly"
+! port_busy "$VALIDATOR_PORT" || die "the validator still listens after --stop"
+log "devnet started, answered, produced blocks, the replica derived them, the validator served, and it stopped cleanly"

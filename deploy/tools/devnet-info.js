@@ -8,6 +8,11 @@ const pids = JSON.parse(e.PIDS_JSON);
 const deployment = JSON.parse(fs.readFileSync(e.DEPLOYMENT, 'utf8'));
 const metrics = (port) => `http://127.0.0.1:${port}/metrics`;
 const log = (name) => `${e.LOG_DIR}/${name}.log`;
+const accounts = JSON.parse(e.ACCOUNTS_JSON).map((a, index) => ({
+  index,
+  address: a.address,
+  privateKey: a.private_key,
+}));
 
 const info = {
   version: 2,
@@ -72,13 +77,21 @@ const info = {
     pid: pids.batcher,
     log: log('batcher'),
   },
+  validatorUrl: e.VALIDATOR_URL,
+  validator: {
+    name: 'trex-validator',
+    url: e.VALIDATOR_URL,
+    metrics: `${e.VALIDATOR_URL}/metrics`,
+    // anvil's account 9 signs attestations; account 8 is the test zkTLS witness of epoch 1.
+    signer: accounts[9].address,
+    zktlsWitness: { epoch: 1, address: e.ZKTLS_WITNESS, privateKey: accounts[8].privateKey },
+    database: `postgres://postgres@127.0.0.1:5432/${e.VALIDATOR_DATABASE}`,
+    pid: pids.validator,
+    log: log('validator'),
+  },
   postgres: 'postgres://postgres@127.0.0.1:5432',
   mnemonic: e.DEV_MNEMONIC,
   derivationPath: "m/44'/60'/0'/0/{index}",
-  accounts: JSON.parse(e.ACCOUNTS_JSON).map((a, index) => ({
-    index,
-    address: a.address,
-    privateKey: a.private_key,
-  })),
+  accounts,
 };
 fs.writeFileSync(process.argv[2], JSON.stringify(info, null, 2) + '\n');
