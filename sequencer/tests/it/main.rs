@@ -17,6 +17,7 @@ mod tx;
 mod bad_input;
 mod cast_flow;
 mod crash;
+mod identity_predeploys;
 mod rollup_config;
 mod verify;
 mod viem_e2e;
