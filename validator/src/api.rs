@@ -178,6 +178,13 @@ async fn link_solana(
     Ok(Json(validator.link_solana(&request).await?).into_response())
 }
 
+async fn link_web2(
+    State(validator): State<Validator>,
+    JsonBody(request): JsonBody<crate::service::LinkWeb2Request>,
+) -> Result<Response, ValidatorError> {
+    Ok(Json(validator.link_web2(&request).await?).into_response())
+}
+
 async fn not_found(request: Request) -> Response {
     let message = format!("no route for {} {}", request.method(), request.uri().path());
     error_body(StatusCode::NOT_FOUND, "not_found", &message, None)
@@ -208,6 +215,7 @@ pub fn router(validator: Validator, body_limit: usize) -> Router {
         .route("/v1/classes/{class_id}/conditions", get(get_conditions).put(put_conditions))
         .route("/v1/classes/{class_id}/validate", post(validate))
         .route("/v1/link/solana", post(link_solana))
+        .route("/v1/link/web2", post(link_web2))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(validator.clone(), count))
         .layer(Extension(BodyLimit(body_limit)))

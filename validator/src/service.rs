@@ -13,9 +13,9 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::{DynProvider, Provider, RootProvider};
 use serde::{Deserialize, Serialize, Serializer};
 use tracing::{info, warn};
-use trex_sdk::{LinkSolana, MintAttestation};
+use trex_sdk::{LinkSolana, LinkWeb2, MintAttestation};
 use trex_solana_rpc::{SolanaAddress, SolanaRpc, link_message, verify_signature};
-use trex_zktls::VerifierConfig;
+use trex_zktls::{Fact, Provider as ZkTlsProvider, ReclaimProof, VerifierConfig, ZkTlsError};
 
 use crate::{
     attest::Attester,
@@ -25,6 +25,7 @@ use crate::{
     error::ValidatorError,
     evaluate::{Chains, CheckContext, Consumption, Environment, Evidence, evaluate},
     metrics::Metrics,
+    proofs::verify_bound,
     store::{AttestationKind, IssuedAttestation, RegisteredConditions, Store},
 };
 
@@ -556,6 +557,80 @@ impl Validator {
             attestation: LinkSolanaJson {
                 passport_id: attestation.passportId,
                 solana_address: attestation.solanaAddress,
+                attestation_id: attestation.attestationId,
+                deadline: attestation.deadline,
+            },
+            signature,
+            validator: self.attester.address(),
+        })
+    }
+
+    /// Checks a Reclaim proof of provider `web2-account` — valid, bound to the passport, unused,
+    /// of the named platform — and that neither the account nor the passport's slot on that
+    /// platform is linked yet, then signs a `LinkWeb2` attestation over `keccak256(handle)` and
+    /// uses the proof up. The handle itself is neither stored nor returned.
+    pub async fn link_web2(
+        &self,
+        request: &LinkWeb2Request,
+    ) -> Result<LinkWeb2Response, ValidatorError> {
+        let platform = request.platform.trim().to_ascii_lowercase();
+        if platform.is_empty() {
+            return Err(ValidatorError::InvalidRequest("platform is empty".into()));
+        }
+        let proof = ReclaimProof::deserialize(&request.proof)
+            .map_err(|err| ZkTlsError::MalformedJson(err.to_string()))?;
+        let subject = self.chain.subject(request.passport_id).await?;
+        let proven = verify_bound(
+            &proof,
+            ZkTlsProvider::Web2Account,
+            &subject,
+            &self.env.zktls,
+            self.env.used.as_ref(),
+            unix_now(),
+        )
+        .await?;
+        let Fact::Web2Account { platform: proven_platform, handle } = &proven.fact else {
+            return Err(ValidatorError::InvalidRequest(
+                "the proof does not prove a Web2 account".into(),
+            ));
+        };
+        if *proven_platform != platform {
+            return Err(ValidatorError::ProofNotBound {
+                passport_id: subject.passport_id,
+                reason: format!("the proof is of a {proven_platform} account, not {platform}"),
+            });
+        }
+        let platform_id = platform_id(&platform);
+        let handle_hash = keccak256(handle.as_bytes());
+        self.chain
+            .check_web2_unlinked(subject.passport_id, &platform, platform_id, handle_hash)
+            .await?;
+
+        let deadline = self.deadline(self.chain.head().await?);
+        let attestation = LinkWeb2 {
+            passportId: subject.passport_id,
+            platform: platform_id,
+            handleHash: handle_hash,
+            attestationId: Attester::new_id(),
+            deadline: U256::from(deadline),
+        };
+        let signature = self.attester.sign_link_web2(&attestation).await?;
+        let kind = AttestationKind::LinkWeb2 { platform: platform_id, handle_hash };
+        let consumed = [Consumption::ZkTlsProof(proven.identifier)];
+        self.record(
+            attestation.attestationId,
+            subject.passport_id,
+            kind,
+            deadline,
+            &signature,
+            &consumed,
+        )
+        .await?;
+        Ok(LinkWeb2Response {
+            attestation: LinkWeb2Json {
+                passport_id: attestation.passportId,
+                platform: attestation.platform,
+                handle_hash: attestation.handleHash,
                 attestation_id: attestation.attestationId,
                 deadline: attestation.deadline,
             },

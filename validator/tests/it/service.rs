@@ -11,7 +11,7 @@ use alloy_provider::{Provider, WalletProvider};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_sol_types::SolCall;
 use ed25519_dalek::{SigningKey, ed25519::signature::Signer};
-use harness::{BODY_LIMIT, Ctx, Service};
+use harness::{BODY_LIMIT, Ctx, Service, reclaim_proof};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use trex_sdk::{BadgeClient, Error, MintAttestation, TRexBadge::TRexBadgeErrors, TRexPassport};
@@ -466,4 +466,151 @@ async fn state_survives_a_new_service_instance() {
         .unwrap_err();
     assert!(matches!(err, ValidatorError::ProofReplayed(id) if id == proof), "{err}");
     second.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn web2_accounts_are_linked_by_handle_hash_with_a_bound_proof() {
+    let ctx = Ctx::new().await;
+    let service = ctx.start(HOUR).await;
+    let owner = ctx.user().default_signer_address();
+    let account = json!({ "platform": "Twitch", "handle": "@TRex_Fan" });
+    let request = |platform: &str, proof: &Value| {
+        json!({ "passportId": ctx.passport_id.to_string(), "platform": platform, "proof": proof })
+            .to_string()
+    };
+    let link = |body: String| ctx.call(&service, Method::POST, "/v1/link/web2", Some(body));
+
+    // Refused: signed by an untrusted key, bound to another address, of another platform.
+    let forged = reclaim_proof("web2-account", account.clone(), owner, harness::ADMIN_KEY);
+    let (status, body) = link(request("twitch", &forged)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "invalid_proof"),
+        "{body}"
+    );
+    let stranger = alloy_primitives::Address::repeat_byte(5);
+    let unbound = reclaim_proof("web2-account", account.clone(), stranger, harness::WITNESS_KEY);
+    let (status, body) = link(request("twitch", &unbound)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "proof_not_bound"),
+        "{body}"
+    );
+    let proof = reclaim_proof("web2-account", account.clone(), owner, harness::WITNESS_KEY);
+    let (status, body) = link(request("x", &proof)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "proof_not_bound"),
+        "{body}"
+    );
+    assert_eq!(ctx.rows("attestations").await + ctx.rows("used_proofs").await, 0);
+
+    // Linked by the hash of the normalised handle; TRexPassport accepts the attestation.
+    let (status, answer) = link(request("twitch", &proof)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let a = &answer["attestation"];
+    assert_eq!(b256(&a["platform"]), keccak256("twitch"));
+    assert_eq!(b256(&a["handleHash"]), keccak256("trex_fan"));
+    assert!(
+        !answer.to_string().to_lowercase().contains("trex_fan"),
+        "the handle is never returned"
+    );
+    let call = TRexPassport::linkWeb2Call {
+        passportId: uint(&a["passportId"]),
+        platform: b256(&a["platform"]),
+        handleHash: b256(&a["handleHash"]),
+        attestationId: b256(&a["attestationId"]),
+        deadline: uint(&a["deadline"]),
+        signature: answer["signature"].as_str().unwrap().parse().unwrap(),
+    };
+    harness::send(&ctx.user(), ctx.passport, call).await;
+    let input = TRexPassport::web2AccountCall {
+        passportId: ctx.passport_id,
+        platform: keccak256("twitch"),
+    };
+    let out = ctx
+        .user()
+        .call(TransactionRequest::default().with_to(ctx.passport).with_input(input.abi_encode()))
+        .await
+        .unwrap();
+    assert_eq!(
+        TRexPassport::web2AccountCall::abi_decode_returns(&out).unwrap(),
+        keccak256("trex_fan")
+    );
+    assert_eq!(ctx.rows("used_proofs").await, 1);
+
+    // The same proof again is a replay; a fresh proof of the linked account is refused too.
+    let (status, body) = link(request("twitch", &proof)).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "proof_replayed"), "{body}");
+    let fresh = reclaim_proof("web2-account", account, owner, harness::WITNESS_KEY);
+    let (status, body) = link(request("twitch", &fresh)).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "already_linked"), "{body}");
+    assert_eq!(ctx.rows("attestations").await, 1);
+    let metrics = service.validator.metrics().render();
+    assert!(
+        metrics.contains(r#"trex_validator_attestations_total{type="link_web2"} 1"#),
+        "{metrics}"
+    );
+    service.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proofs_and_event_codes_are_used_once_across_requests() {
+    let ctx = Ctx::new().await;
+    let service = ctx.start(HOUR).await;
+    let owner = ctx.user().default_signer_address();
+    let passport = ctx.passport_id.to_string();
+    let followers = ClassConditions::from_json(
+        r#"{"version":1,"kind":"ZKTLS","rule":{"type":"followers","platform":"twitch","min":10001}}"#,
+    )
+    .unwrap();
+    let class_id = registered_class(&ctx, &service, &followers).await;
+    let proof = |count: &str| {
+        reclaim_proof(
+            "twitch-followers",
+            json!({ "followers": count }),
+            owner,
+            harness::WITNESS_KEY,
+        )
+    };
+
+    // Too few followers: unmet, and the proof is not used up.
+    let few = json!({ "passportId": passport, "evidence": { "zktlsProofs": [proof("9,999")] } });
+    let (status, body) = validate(&ctx, &service, class_id, few).await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::UNPROCESSABLE_ENTITY, "condition_not_met"),
+        "{body}"
+    );
+    assert!(!body["error"]["reasons"].as_array().unwrap().is_empty(), "{body}");
+    assert_eq!(ctx.rows("used_proofs").await + ctx.rows("attestations").await, 0);
+
+    // Enough: an attestation, and the proof is used; sent again it is a replay.
+    let enough =
+        json!({ "passportId": passport, "evidence": { "zktlsProofs": [proof("12,345")] } });
+    let (status, answer) = validate(&ctx, &service, class_id, enough.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(ctx.rows("used_proofs").await, 1);
+    let (status, body) = validate(&ctx, &service, class_id, enough).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "proof_replayed"), "{body}");
+
+    // An event code is redeemed once, across classes.
+    let code_doc = ClassConditions::from_json(&format!(
+        r#"{{"version":1,"kind":"ECOSYSTEM","rule":{{"type":"event_code","codeHashes":["{}"]}}}}"#,
+        keccak256("GM-DEVNET")
+    ))
+    .unwrap();
+    let first = registered_class(&ctx, &service, &code_doc).await;
+    let second = ctx.create_class(&code_doc, None, vec![ctx.validator_address]).await;
+    let path = format!("/v1/classes/{second}/conditions");
+    let (status, _) = ctx.call(&service, Method::PUT, &path, Some(doc(&code_doc))).await;
+    assert_eq!(status, StatusCode::OK);
+    let with_code = json!({ "passportId": passport, "evidence": { "eventCode": "GM-DEVNET" } });
+    let (status, answer) = validate(&ctx, &service, first, with_code.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let (status, body) = validate(&ctx, &service, second, with_code).await;
+    assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "event_code_redeemed"), "{body}");
+    assert_eq!(ctx.rows("redeemed_event_codes").await, 1);
+    assert_eq!(ctx.rows("attestations").await, 2);
+    service.stop().await;
 }

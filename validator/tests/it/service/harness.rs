@@ -11,6 +11,7 @@ use alloy_network::{EthereumWallet, TransactionBuilder};
 use alloy_primitives::{Address, B256, U256, keccak256};
 use alloy_provider::{Provider, ProviderBuilder, WalletProvider};
 use alloy_rpc_types_eth::TransactionRequest;
+use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
 use alloy_sol_types::SolCall;
 use reqwest::{Method, StatusCode};
@@ -269,4 +270,42 @@ pub(crate) async fn send<C: SolCall>(provider: &impl Provider, to: Address, call
     let tx = TransactionRequest::default().with_to(to).with_input(call.abi_encode());
     let receipt = provider.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     assert!(receipt.status(), "{} reverted", C::SIGNATURE);
+}
+
+/// A Reclaim proof of T-Rex provider `provider` (named in `contextMessage`) proving
+/// `extracted`, bound to `context_address`, signed now by `witness_key` for epoch 1.
+pub(crate) fn reclaim_proof(
+    provider: &str,
+    extracted: Value,
+    context_address: Address,
+    witness_key: &str,
+) -> Value {
+    let witness: PrivateKeySigner = witness_key.parse().unwrap();
+    let parameters =
+        serde_json::json!({ "method": "GET", "url": "https://provider.test/me" }).to_string();
+    let context = trex_zktls::canonical_json(&serde_json::json!({
+        "contextAddress": context_address.to_string(),
+        "contextMessage": provider,
+        "extractedParameters": extracted,
+        "sessionId": B256::random().to_string(),
+    }));
+    let identifier = trex_zktls::claim_identifier("http", &parameters, &context).unwrap();
+    let owner = Address::repeat_byte(0x77);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let data = trex_zktls::sign_data(identifier, owner, now - 10, 1);
+    let signature = witness.sign_message_sync(data.as_bytes()).unwrap();
+    serde_json::json!({
+        "identifier": identifier.to_string(),
+        "claimData": {
+            "provider": "http",
+            "parameters": parameters,
+            "owner": owner.to_string().to_lowercase(),
+            "timestampS": now - 10,
+            "context": context,
+            "identifier": identifier.to_string(),
+            "epoch": 1,
+        },
+        "signatures": [alloy_primitives::Bytes::from(signature.as_bytes().to_vec()).to_string()],
+        "witnesses": [{ "id": witness.address().to_string(), "url": "wss://witness.test/ws" }],
+    })
 }
