@@ -1,0 +1,51 @@
+//! The local side of a badge class's conditions document: its `paramsHash` and `validatorKind`.
+//!
+//! `paramsHash` is keccak256 of the document's canonical JSON (RFC 8785: keys sorted, no
+//! whitespace; [`trex_zktls::canonical_json`], the function the validator uses). The validator
+//! hashes the document in its normal form — the form it serialises its parsed document to:
+//! addresses and hashes as lower-case `0x`-hex, uint256 amounts as minimal `0x`-hex strings
+//! (`"min": "0x1"`), `chain` omitted when it is `trex`, absent options omitted. A document written
+//! in that form hashes the same here and there, which
+//! [`ValidatorClient::conditions_hash_checked`](crate::ValidatorClient::conditions_hash_checked)
+//! verifies before a class is created.
+
+use alloy_primitives::{B256, keccak256};
+
+/// keccak256 of the canonical JSON of a conditions document.
+pub fn params_hash(conditions: &serde_json::Value) -> B256 {
+    keccak256(trex_zktls::canonical_json(conditions))
+}
+
+/// A class's `validatorKind`: keccak256 of the kind's name (`NFT`, `TOKEN`, `WEB3`, `ZKTLS`,
+/// `ECOSYSTEM`, `SOCIAL`).
+pub fn validator_kind(name: &str) -> B256 {
+    keccak256(name)
+}
+
+/// The kind a conditions document declares (`"kind": "NFT"`), if any.
+pub fn document_kind(conditions: &serde_json::Value) -> Option<&str> {
+    conditions.get("kind").and_then(serde_json::Value::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn hash_ignores_key_order_and_whitespace() {
+        let a = json!({"version": 1, "kind": "TOKEN", "rule": {"type": "tx_count", "min": 3}});
+        let b: serde_json::Value = serde_json::from_str(
+            r#"{ "rule" : { "min": 3, "type": "tx_count" }, "kind": "TOKEN", "version": 1 }"#,
+        )
+        .unwrap();
+        assert_eq!(params_hash(&a), params_hash(&b));
+        assert_eq!(
+            params_hash(&a),
+            keccak256(r#"{"kind":"TOKEN","rule":{"min":3,"type":"tx_count"},"version":1}"#)
+        );
+        assert_eq!(document_kind(&a), Some("TOKEN"));
+        assert_eq!(validator_kind("ZKTLS"), keccak256("ZKTLS"));
+    }
+}
