@@ -1,4 +1,5 @@
 //! Integration tests of trex-validator.
 
 mod evm;
+mod offchain;
 mod service;
