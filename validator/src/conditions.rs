@@ -527,11 +527,10 @@ fn collect<'a>(rule: &'a Rule, out: &mut Vec<&'a Condition>) {
 /// (number of nodes, group depth) of a rule tree.
 fn shape(rule: &Rule, depth: usize) -> (usize, usize) {
     match rule {
-        Rule::All { rules } | Rule::Any { rules } => {
-            rules.iter().map(|r| shape(r, depth + 1)).fold((1, depth + 1), |(n, d), (rn, rd)| {
-                (n + rn, d.max(rd))
-            })
-        }
+        Rule::All { rules } | Rule::Any { rules } => rules
+            .iter()
+            .map(|r| shape(r, depth + 1))
+            .fold((1, depth + 1), |(n, d), (rn, rd)| (n + rn, d.max(rd))),
         Rule::Check(_) => (1, depth),
     }
 }
@@ -547,9 +546,9 @@ pub fn check_name(check: &Condition) -> String {
 fn check_params(check: &Condition) -> Result<(), String> {
     match check {
         Condition::NftBalance { standard: NftStandard::Erc1155, token_id: None, .. }
-        | Condition::NftHoldingDuration { standard: NftStandard::Erc1155, token_id: None, .. } => {
-            Err(format!("`{}` on an ERC-1155 contract needs `tokenId`", check_name(check)))
-        }
+        | Condition::NftHoldingDuration {
+            standard: NftStandard::Erc1155, token_id: None, ..
+        } => Err(format!("`{}` on an ERC-1155 contract needs `tokenId`", check_name(check))),
         Condition::NftTransferCount { min, max: Some(max), .. } if max < min => {
             Err(format!("nft_transfer_count: max {max} is below min {min}"))
         }
@@ -558,9 +557,9 @@ fn check_params(check: &Condition) -> Result<(), String> {
                 return Err("contract_transactions: `contracts` is empty".into());
             }
             match to_block {
-                Some(to) if to < from_block => {
-                    Err(format!("contract_transactions: toBlock {to} is before fromBlock {from_block}"))
-                }
+                Some(to) if to < from_block => Err(format!(
+                    "contract_transactions: toBlock {to} is before fromBlock {from_block}"
+                )),
                 _ => Ok(()),
             }
         }
@@ -639,13 +638,25 @@ mod tests {
     }
 
     #[rstest::rstest]
-    #[case::version(r#"{"version":2,"kind":"TOKEN","rule":{"type":"tx_count","min":1}}"#, "version 2")]
-    #[case::kind(r#"{"version":1,"kind":"NFT","rule":{"type":"tx_count","min":1}}"#, "belongs to TOKEN")]
+    #[case::version(
+        r#"{"version":2,"kind":"TOKEN","rule":{"type":"tx_count","min":1}}"#,
+        "version 2"
+    )]
+    #[case::kind(
+        r#"{"version":1,"kind":"NFT","rule":{"type":"tx_count","min":1}}"#,
+        "belongs to TOKEN"
+    )]
     #[case::unknown_type(r#"{"version":1,"kind":"TOKEN","rule":{"type":"nope"}}"#, "")]
-    #[case::unknown_field(r#"{"version":1,"kind":"TOKEN","rule":{"type":"tx_count","min":1,"x":1}}"#, "")]
+    #[case::unknown_field(
+        r#"{"version":1,"kind":"TOKEN","rule":{"type":"tx_count","min":1,"x":1}}"#,
+        ""
+    )]
     #[case::erc1155_id(r#"{"version":1,"kind":"NFT","rule":{"type":"nft_balance","contract":"0x5FbDB2315678afecb367f032d93F642f64180aa3","standard":"erc1155","min":"1"}}"#, "tokenId")]
     #[case::topic(r#"{"version":1,"kind":"WEB3","rule":{"type":"contract_events","contract":"0x5FbDB2315678afecb367f032d93F642f64180aa3","event":"Ping(address)","topicIndex":4,"min":1}}"#, "topicIndex")]
-    #[case::early(r#"{"version":1,"kind":"ECOSYSTEM","rule":{"type":"early_bird"}}"#, "maxPassportId")]
+    #[case::early(
+        r#"{"version":1,"kind":"ECOSYSTEM","rule":{"type":"early_bird"}}"#,
+        "maxPassportId"
+    )]
     fn rejects_bad_documents(#[case] json: &str, #[case] needle: &str) {
         let err = ClassConditions::from_json(json).unwrap_err();
         assert!(matches!(err, ValidatorError::InvalidConditions(_)), "{err}");

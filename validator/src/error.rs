@@ -34,7 +34,9 @@ pub enum ValidatorError {
         actual: B256,
     },
     /// The document's kind differs from the class's on-chain `validatorKind`.
-    #[error("conditions kind {actual} differs from badge class {class_id}'s validatorKind {expected}")]
+    #[error(
+        "conditions kind {actual} differs from badge class {class_id}'s validatorKind {expected}"
+    )]
     KindMismatch {
         /// The class.
         class_id: U256,
@@ -179,9 +181,9 @@ impl ValidatorError {
             | Self::InvalidRequest(_)
             | Self::UnknownChain(_)
             | Self::RecipientNotOwner { .. } => StatusCode::BAD_REQUEST,
-            Self::ClassNotFound(_) | Self::ConditionsNotRegistered(_) | Self::PassportNotFound(_) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::ClassNotFound(_)
+            | Self::ConditionsNotRegistered(_)
+            | Self::PassportNotFound(_) => StatusCode::NOT_FOUND,
             Self::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::ParamsHashMismatch { .. }
             | Self::KindMismatch { .. }
