@@ -48,4 +48,18 @@ mod tests {
         assert_eq!(document_kind(&a), Some("TOKEN"));
         assert_eq!(validator_kind("ZKTLS"), keccak256("ZKTLS"));
     }
+
+    #[test]
+    fn vectors_shared_with_the_typescript_sdk() {
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../testdata/conditions-vectors.json")).unwrap();
+        for v in fixture["vectors"].as_array().unwrap() {
+            let canonical = trex_zktls::canonical_json(&v["conditions"]);
+            assert_eq!(canonical, v["canonical"].as_str().unwrap());
+            assert_eq!(
+                params_hash(&v["conditions"]).to_string(),
+                v["paramsHash"].as_str().unwrap()
+            );
+        }
+    }
 }

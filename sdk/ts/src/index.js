@@ -4,42 +4,42 @@
  * (contracts/src/identity). ABIs and bytecode come from the committed Foundry artifacts in
  * crates/bindings/artifacts, the same files the Rust SDK (crates/sdk) is built from.
  */
-import { readFileSync } from 'node:fs';
-import { encodeDeployData, encodeFunctionData, parseEventLogs } from 'viem';
+import { BaseError, ContractFunctionRevertedError, encodeDeployData, encodeFunctionData, parseEventLogs } from 'viem';
+import { badgeAbi, bytecode, erc1967ProxyAbi, identityErrorsAbi, passportAbi } from './artifacts.js';
+import { paramsHash, validatorKind } from './conditions.js';
+import { identityAddresses } from './networks.js';
+import { SiweError } from './siwe.js';
+import { signSolanaLink } from './solana.js';
+import { ValidatorApiError } from './validator.js';
+
+export { badgeAbi, bytecode, erc1967ProxyAbi, passportAbi } from './artifacts.js';
+export { canonicalJson, paramsHash, validatorKind } from './conditions.js';
+export { DEVNET_CHAIN_ID, MAINNET_CHAIN_ID, TESTNET_CHAIN_ID, identityAddresses } from './networks.js';
+export {
+  SiweError,
+  boundPassport,
+  createLoginMessage,
+  generateNonce,
+  parseLoginMessage,
+  passportDid,
+  verifyLogin,
+} from './siwe.js';
+export {
+  localSolanaSigner,
+  signSolanaLink,
+  solanaAddress,
+  solanaAddressBytes,
+  solanaAddressFromBytes,
+  solanaLinkMessage,
+} from './solana.js';
+export { ValidatorApiError, validatorClient } from './validator.js';
 
 /** @typedef {`0x${string}`} Hex */
 /** @typedef {import('viem').Address} Address */
 /** @typedef {import('viem').PublicClient} PublicClient */
 /** @typedef {import('viem').WalletClient} WalletClient */
 /** @typedef {import('viem').Account} Account */
-
-/** @param {string} name */
-function artifact(name) {
-  const url = new URL(`../../../crates/bindings/artifacts/${name}.json`, import.meta.url);
-  const json = JSON.parse(readFileSync(url, 'utf8'));
-  return {
-    abi: json.abi,
-    /** @type {Hex} */ bytecode: json.bytecode.object,
-    /** @type {Hex} */ deployedBytecode: json.deployedBytecode.object,
-  };
-}
-
-const passportArtifact = artifact('TRexPassport');
-const badgeArtifact = artifact('TRexBadge');
-const proxyArtifact = artifact('ERC1967Proxy');
-
-/** ABI of TRexPassport. */
-export const passportAbi = passportArtifact.abi;
-/** ABI of TRexBadge. */
-export const badgeAbi = badgeArtifact.abi;
-/** ABI of OpenZeppelin's ERC1967Proxy. */
-export const erc1967ProxyAbi = proxyArtifact.abi;
-/** Creation bytecode of the implementations and the proxy. */
-export const bytecode = {
-  TRexPassport: passportArtifact.bytecode,
-  TRexBadge: badgeArtifact.bytecode,
-  ERC1967Proxy: proxyArtifact.bytecode,
-};
+/** @typedef {ReturnType<typeof import('./validator.js').validatorClient>} ValidatorClient */
 
 // --- EIP-712 -----------------------------------------------------------------------------------
 
@@ -70,6 +70,30 @@ export const mintAttestationTypes = /** @type {const} */ ({
     { name: 'classId', type: 'uint256' },
     { name: 'passportId', type: 'uint256' },
     { name: 'recipient', type: 'address' },
+    { name: 'attestationId', type: 'bytes32' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+});
+
+/** `LinkSolana(...)` as in TRexPassport.LINK_SOLANA_TYPEHASH: signed by a VALIDATOR_ROLE holder. */
+export const LINK_SOLANA_TYPE =
+  'LinkSolana(uint256 passportId,bytes32 solanaAddress,bytes32 attestationId,uint256 deadline)';
+/** `LinkWeb2(...)` as in TRexPassport.LINK_WEB2_TYPEHASH: signed by a VALIDATOR_ROLE holder. */
+export const LINK_WEB2_TYPE =
+  'LinkWeb2(uint256 passportId,bytes32 platform,bytes32 handleHash,bytes32 attestationId,uint256 deadline)';
+export const linkSolanaTypes = /** @type {const} */ ({
+  LinkSolana: [
+    { name: 'passportId', type: 'uint256' },
+    { name: 'solanaAddress', type: 'bytes32' },
+    { name: 'attestationId', type: 'bytes32' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+});
+export const linkWeb2Types = /** @type {const} */ ({
+  LinkWeb2: [
+    { name: 'passportId', type: 'uint256' },
+    { name: 'platform', type: 'bytes32' },
+    { name: 'handleHash', type: 'bytes32' },
     { name: 'attestationId', type: 'bytes32' },
     { name: 'deadline', type: 'uint256' },
   ],
@@ -181,6 +205,50 @@ function signerAddress(signer) {
 export function signLinkWallet(signer, domainArgs, { passportId, nonce, deadline }) {
   const wallet = signerAddress(signer);
   return signTyped(signer, linkWalletTypedData(domainArgs, { passportId, wallet, nonce, deadline }));
+}
+
+/**
+ * Typed data of a validator's LinkSolana attestation (domain: the passport proxy).
+ * @param {DomainArgs} domainArgs
+ * @param {{passportId: bigint, solanaAddress: Hex, attestationId: Hex, deadline: bigint}} message
+ */
+export function linkSolanaTypedData(domainArgs, message) {
+  return {
+    domain: passportDomain(domainArgs),
+    types: linkSolanaTypes,
+    primaryType: /** @type {const} */ ('LinkSolana'),
+    message: { ...message, passportId: BigInt(message.passportId), deadline: BigInt(message.deadline) },
+  };
+}
+
+/**
+ * Typed data of a validator's LinkWeb2 attestation (domain: the passport proxy).
+ * @param {DomainArgs} domainArgs
+ * @param {{passportId: bigint, platform: Hex, handleHash: Hex, attestationId: Hex, deadline: bigint}} message
+ */
+export function linkWeb2TypedData(domainArgs, message) {
+  return {
+    domain: passportDomain(domainArgs),
+    types: linkWeb2Types,
+    primaryType: /** @type {const} */ ('LinkWeb2'),
+    message: { ...message, passportId: BigInt(message.passportId), deadline: BigInt(message.deadline) },
+  };
+}
+
+/**
+ * Signs a LinkSolana attestation with a validator's key.
+ * @param {Signer} signer @param {DomainArgs} domainArgs @param {Parameters<typeof linkSolanaTypedData>[1]} message
+ */
+export function signLinkSolana(signer, domainArgs, message) {
+  return signTyped(signer, linkSolanaTypedData(domainArgs, message));
+}
+
+/**
+ * Signs a LinkWeb2 attestation with a validator's key.
+ * @param {Signer} signer @param {DomainArgs} domainArgs @param {Parameters<typeof linkWeb2TypedData>[1]} message
+ */
+export function signLinkWeb2(signer, domainArgs, message) {
+  return signTyped(signer, linkWeb2TypedData(domainArgs, message));
 }
 
 /**
@@ -301,6 +369,8 @@ export async function deployIdentity(walletClient, publicClient, admin) {
  * @param {ClientArgs} args @param {readonly unknown[]} abi
  */
 function contractAccess({ publicClient, walletClient, address }, abi) {
+  const own = new Set(abi.filter((/** @type {any} */ i) => i.type === 'error').map((/** @type {any} */ i) => i.name));
+  const writeAbi = [...abi, ...identityErrorsAbi.filter((i) => !own.has(i.name))];
   return {
     /** @param {string} functionName @param {readonly unknown[]} [args] */
     read: (functionName, args = []) =>
@@ -309,7 +379,7 @@ function contractAccess({ publicClient, walletClient, address }, abi) {
     write: (functionName, args = []) =>
       transact(publicClient, /** @type {WalletClient} */ (walletClient), {
         address,
-        abi,
+        abi: writeAbi,
         functionName,
         args,
       }),
@@ -381,6 +451,98 @@ export function passportClient({ publicClient, walletClient, address }) {
       const receipt = await write('linkWallet', [passportId, wallet, deadline, signature]);
       return receipt.transactionHash;
     },
+    /** Linked Solana addresses (bytes32; base58 with solanaAddressFromBytes). */
+    linkedSolana: (/** @type {bigint} */ passportId) =>
+      /** @type {Promise<Hex[]>} */ (read('linkedSolana', [passportId])),
+    /** The passport a Solana address (bytes32) is linked to, 0n when none. */
+    passportOfSolana: (/** @type {Hex} */ solanaAddress) =>
+      /** @type {Promise<bigint>} */ (read('passportOfSolana', [solanaAddress])),
+    /** keccak256 of the handle linked on `platform` (keccak256 of its lower-case name). */
+    web2Account: (/** @type {bigint} */ passportId, /** @type {Hex} */ platform) =>
+      /** @type {Promise<Hex>} */ (read('web2Account', [passportId, platform])),
+    /** Badge and task points of `category`, apart. */
+    async categoryPoints(/** @type {bigint} */ passportId, /** @type {Hex} */ category) {
+      const [badge, task] = await Promise.all([
+        /** @type {Promise<bigint>} */ (read('badgePoints', [passportId, category])),
+        /** @type {Promise<bigint>} */ (read('taskPoints', [passportId, category])),
+      ]);
+      return { category, badge, task, total: badge + task };
+    },
+    /**
+     * Reads a whole passport: owner, DID, linked wallets, Solana addresses, Web2 accounts, points
+     * per category (the categories of its PointsCredited logs) and the badges it holds on the
+     * passport's badge contract.
+     * @param {bigint} passportId
+     * @param {{fromBlock?: bigint}} [options] where log searches start (default genesis)
+     */
+    async passport(passportId, { fromBlock = 0n } = {}) {
+      const [owner, did, wallets, solana, badge] = await Promise.all([
+        client.ownerOf(passportId),
+        client.did(passportId),
+        client.linkedWallets(passportId),
+        client.linkedSolana(passportId),
+        /** @type {Promise<Address>} */ (read('badgeContract')),
+      ]);
+      const events = async (/** @type {string} */ eventName) =>
+        /** @type {any[]} */ (
+          await publicClient.getContractEvents({ address, abi: passportAbi, eventName, args: { passportId }, fromBlock })
+        );
+      const categories = [...new Set((await events('PointsCredited')).map((l) => l.args.category))].sort();
+      const points = await Promise.all(categories.map((c) => client.categoryPoints(passportId, c)));
+      const platforms = [...new Set((await events('Web2Linked')).map((l) => l.args.platform))].sort();
+      const web2 = (
+        await Promise.all(
+          platforms.map(async (platform) => ({ platform, handleHash: await client.web2Account(passportId, platform) })),
+        )
+      ).filter((a) => BigInt(a.handleHash) !== 0n);
+      const badges = BigInt(badge) === 0n
+        ? []
+        : await badgeClient({ publicClient, address: badge }).badgesOf(passportId, { fromBlock });
+      const totalPoints = points.reduce((sum, p) => sum + p.total, 0n);
+      return { id: passportId, owner, did, wallets, solana, web2, points, totalPoints, badges };
+    },
+    /**
+     * Links the Solana key of `solanaSigner`: it signs solanaLinkMessage, the validator checks
+     * it and attests, the attestation is sent with linkSolana. Returns the transaction hash.
+     * @param {ValidatorClient} validator @param {bigint} passportId
+     * @param {import('./solana.js').SolanaSigner} solanaSigner
+     */
+    async linkSolana(validator, passportId, solanaSigner) {
+      const chainId = await publicClient.getChainId();
+      const proof = await signSolanaLink(solanaSigner, chainId, passportId);
+      return client.linkSolanaSigned(await validator.linkSolana(passportId, proof.address, proof.signature));
+    },
+    /**
+     * Sends linkSolana with a validator's attestation.
+     * @param {import('./validator.js').SignedSolanaLink} signed
+     * @returns {Promise<Hex>}
+     */
+    async linkSolanaSigned({ attestation: a, signature }) {
+      const receipt = await write('linkSolana', [a.passportId, a.solanaAddress, a.attestationId, a.deadline, signature]);
+      return receipt.transactionHash;
+    },
+    /**
+     * Links a Web2 account proven by a Reclaim `web2-account` proof (checked and attested by the
+     * validator, then sent with linkWeb2). Returns the transaction hash.
+     * @param {ValidatorClient} validator @param {bigint} passportId @param {string} platform @param {unknown} proof
+     */
+    async linkWeb2(validator, passportId, platform, proof) {
+      return client.linkWeb2Signed(await validator.linkWeb2(passportId, platform, proof));
+    },
+    /**
+     * Sends linkWeb2 with a validator's attestation.
+     * @param {import('./validator.js').SignedWeb2Link} signed
+     * @returns {Promise<Hex>}
+     */
+    async linkWeb2Signed({ attestation: a, signature }) {
+      const receipt = await write('linkWeb2', [a.passportId, a.platform, a.handleHash, a.attestationId, a.deadline, signature]);
+      return receipt.transactionHash;
+    },
+    /**
+     * Sends any other function of the passport contract (simulated first: reverts decoded).
+     * @param {string} functionName @param {readonly unknown[]} [args]
+     */
+    sendCall: (functionName, args = []) => write(functionName, args),
   };
   return client;
 }
@@ -466,6 +628,114 @@ export function badgeClient({ publicClient, walletClient, address }) {
       const receipt = await write('revoke', [classId, passportId]);
       return receipt.transactionHash;
     },
+    /** Whether the class trusts `validator`'s attestations. */
+    isTrustedValidator: (/** @type {bigint} */ classId, /** @type {Address} */ validator) =>
+      /** @type {Promise<boolean>} */ (read('isTrustedValidator', [classId, validator])),
+    /**
+     * The badges a passport holds now: its BadgeMinted and BadgeRevoked logs replayed in order,
+     * each survivor confirmed with the on-chain badge record. Sorted by class id.
+     * @param {bigint} passportId
+     * @param {{fromBlock?: bigint}} [options]
+     */
+    async badgesOf(passportId, { fromBlock = 0n } = {}) {
+      const query = (/** @type {string} */ eventName) =>
+        publicClient.getContractEvents({ address, abi: badgeAbi, eventName, args: { passportId }, fromBlock });
+      const logs = /** @type {any[]} */ ([...(await query('BadgeMinted')), ...(await query('BadgeRevoked'))]);
+      logs.sort((a, b) => Number(a.blockNumber - b.blockNumber) || a.logIndex - b.logIndex);
+      /** @type {Map<bigint, {attestationId: Hex, validator: Address}>} */
+      const held = new Map();
+      for (const log of logs) {
+        if (log.eventName === 'BadgeMinted') {
+          held.set(log.args.classId, { attestationId: log.args.attestationId, validator: log.args.validator });
+        } else held.delete(log.args.classId);
+      }
+      const badges = [];
+      for (const [classId, minted] of [...held].sort(([a], [b]) => (a < b ? -1 : 1))) {
+        const record = await client.getBadge(classId, passportId);
+        if (record.mintedAt === 0n) continue;
+        badges.push({
+          classId,
+          mintedAt: record.mintedAt,
+          expiresAt: record.expiresAt,
+          points: record.points,
+          valid: await client.isBadgeValid(classId, passportId),
+          ...minted,
+        });
+      }
+      return badges;
+    },
+    /**
+     * Creates a class validated by a trex-validator service and registers its conditions there:
+     * paramsHash computed by the service and locally (they must agree), validatorKind from the
+     * document's kind, trusting the service's signer. `params`' paramsHash and validatorKind are
+     * replaced. Returns `{classId, paramsHash}`.
+     * @param {ValidatorClient} validator @param {Omit<ClassParams, 'paramsHash' | 'validatorKind'>} params
+     * @param {{kind: string} & Record<string, unknown>} conditions
+     */
+    async createClassWithConditions(validator, params, conditions) {
+      const hash = await validator.conditionsHashChecked(conditions);
+      const info = await validator.info();
+      const classId = await client.createClass(
+        { ...params, paramsHash: paramsHash(conditions), validatorKind: validatorKind(conditions.kind) },
+        [info.validator],
+      );
+      await validator.registerConditions(classId, conditions);
+      return { classId, paramsHash: hash.paramsHash };
+    },
+    /**
+     * Asks the validator for an attestation and mints with it; returns `{signed, hash}`.
+     * @param {ValidatorClient} validator @param {bigint} classId @param {bigint} passportId
+     * @param {import('./validator.js').Evidence} [evidence]
+     */
+    async requestAndMint(validator, classId, passportId, evidence = {}) {
+      const signed = await validator.validate(classId, passportId, evidence);
+      return { signed, hash: await client.mintSigned(signed) };
+    },
+    /**
+     * Mints with a validator's answer to POST /v1/classes/{id}/validate.
+     * @param {import('./validator.js').SignedMintAttestation} signed
+     */
+    mintSigned: (signed) => client.mint(signed.attestation, signed.signature),
+    /**
+     * Sends any other function of the badge contract (simulated first: reverts decoded; an
+     * ERC-1155 transfer of a badge reverts BadgeLocked).
+     * @param {string} functionName @param {readonly unknown[]} [args]
+     */
+    sendCall: (functionName, args = []) => write(functionName, args),
   };
   return client;
+}
+
+/**
+ * Both clients for the identity predeploys of the publicClient's chain (devnet, testnet,
+ * mainnet); throws on a chain without known predeploys.
+ * @param {{publicClient: PublicClient, walletClient?: WalletClient}} args
+ */
+export async function identityClients({ publicClient, walletClient }) {
+  const chainId = await publicClient.getChainId();
+  const known = identityAddresses(chainId);
+  if (!known) throw new Error(`chain ${chainId} has no known identity predeploys`);
+  return {
+    passports: passportClient({ publicClient, walletClient, address: known.passport }),
+    badges: badgeClient({ publicClient, walletClient, address: known.badge }),
+  };
+}
+
+/**
+ * Why an SDK call was refused: the contract's custom error (`{kind: 'revert', name, args}`), the
+ * validator's answer (`{kind: 'validator', name: code, reasons}`) or a DID login refusal
+ * (`{kind: 'login', name: code}`); undefined for other failures.
+ * @param {unknown} err
+ * @returns {{kind: 'revert' | 'validator' | 'login', name: string, args?: readonly unknown[], reasons?: string[]} | undefined}
+ */
+export function rejectionReason(err) {
+  if (err instanceof ValidatorApiError) return { kind: 'validator', name: err.code, reasons: err.reasons };
+  if (err instanceof SiweError) return { kind: 'login', name: err.code };
+  if (err instanceof BaseError) {
+    const revert = err.walk((e) => e instanceof ContractFunctionRevertedError);
+    if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
+      return { kind: 'revert', name: revert.data.errorName, args: revert.data.args };
+    }
+  }
+  return undefined;
 }

@@ -47,7 +47,8 @@ pub(crate) fn signed_proof(
     })
 }
 
-/// A Twitch follower-count claim bound to `context_address` (a passport wallet).
+/// A Twitch follower-count claim bound to `context_address` (a passport wallet); the T-Rex
+/// provider id `twitch-followers` is the context's `contextMessage` (crates/zktls/README.md).
 pub(crate) fn twitch_followers(
     context_address: Address,
     followers: &str,
@@ -64,7 +65,6 @@ pub(crate) fn twitch_followers(
         context: json!({
             "contextAddress": context_address.to_string(),
             "contextMessage": "twitch-followers",
-            "providerId": "twitch-followers",
             "sessionId": session,
             "extractedParameters": { "followers": followers },
         }),
