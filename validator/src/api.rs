@@ -1,7 +1,7 @@
 //! The HTTP API (axum): JSON in, JSON out, every error as
 //! `{"error": {"code", "message", "reasons"?}}` with its status.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use alloy_primitives::U256;
 use axum::{
@@ -112,7 +112,7 @@ fn class_id(raw: &str) -> Result<U256, ValidatorError> {
     })
 }
 
-async fn health(State(validator): State<Validator>) -> Response {
+async fn health(State(validator): State<Arc<Validator>>) -> Response {
     match validator.store().ping().await {
         Ok(()) => Json(json!({ "status": "ok" })).into_response(),
         Err(err) => {
@@ -127,12 +127,12 @@ async fn health(State(validator): State<Validator>) -> Response {
     }
 }
 
-async fn metrics(State(validator): State<Validator>) -> Response {
+async fn metrics(State(validator): State<Arc<Validator>>) -> Response {
     let text = validator.metrics().render();
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
-async fn info(State(validator): State<Validator>) -> Response {
+async fn info(State(validator): State<Arc<Validator>>) -> Response {
     Json(validator.info()).into_response()
 }
 
@@ -141,7 +141,7 @@ async fn hash_conditions(TextBody(body): TextBody) -> Result<Response, Validator
 }
 
 async fn put_conditions(
-    State(validator): State<Validator>,
+    State(validator): State<Arc<Validator>>,
     Path(raw): Path<String>,
     TextBody(body): TextBody,
 ) -> Result<Response, ValidatorError> {
@@ -150,7 +150,7 @@ async fn put_conditions(
 }
 
 async fn get_conditions(
-    State(validator): State<Validator>,
+    State(validator): State<Arc<Validator>>,
     Path(raw): Path<String>,
 ) -> Result<Response, ValidatorError> {
     let registered = validator.conditions(class_id(&raw)?).await?;
@@ -164,7 +164,7 @@ async fn get_conditions(
 }
 
 async fn validate(
-    State(validator): State<Validator>,
+    State(validator): State<Arc<Validator>>,
     Path(raw): Path<String>,
     JsonBody(request): JsonBody<crate::service::ValidateRequest>,
 ) -> Result<Response, ValidatorError> {
@@ -172,14 +172,14 @@ async fn validate(
 }
 
 async fn link_solana(
-    State(validator): State<Validator>,
+    State(validator): State<Arc<Validator>>,
     JsonBody(request): JsonBody<crate::service::LinkSolanaRequest>,
 ) -> Result<Response, ValidatorError> {
     Ok(Json(validator.link_solana(&request).await?).into_response())
 }
 
 async fn link_web2(
-    State(validator): State<Validator>,
+    State(validator): State<Arc<Validator>>,
     JsonBody(request): JsonBody<crate::service::LinkWeb2Request>,
 ) -> Result<Response, ValidatorError> {
     Ok(Json(validator.link_web2(&request).await?).into_response())
@@ -191,7 +191,7 @@ async fn not_found(request: Request) -> Response {
 }
 
 /// Counts every answer by matched route and status.
-async fn count(State(validator): State<Validator>, request: Request, next: Next) -> Response {
+async fn count(State(validator): State<Arc<Validator>>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -207,6 +207,8 @@ async fn count(State(validator): State<Validator>, request: Request, next: Next)
 
 /// The API's router over `validator`, accepting bodies up to `body_limit` bytes.
 pub fn router(validator: Validator, body_limit: usize) -> Router {
+    // One shared instance: axum clones the state for every request.
+    let validator = Arc::new(validator);
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))

@@ -614,3 +614,27 @@ async fn proofs_and_event_codes_are_used_once_across_requests() {
     assert_eq!(ctx.rows("attestations").await, 2);
     service.stop().await;
 }
+
+#[test]
+fn the_binary_reports_bad_configuration_without_printing_the_key() {
+    let run = |database: &str, key: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_trex-validator"))
+            .args(["--database-url", database, "--l2-rpc", "http://127.0.0.1:1"])
+            .env("TREX_VALIDATOR_SIGNER_KEY", key)
+            .env("TREX_VALIDATOR_LISTEN", "127.0.0.1:0")
+            .output()
+            .unwrap()
+    };
+    let out = run("postgres://postgres:secret@127.0.0.1:1/nothing", harness::VALIDATOR_KEY);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database postgres://postgres:***@127.0.0.1:1/nothing"), "{stderr}");
+    assert!(
+        !stderr.contains("secret") && !stderr.contains(&harness::VALIDATOR_KEY[2..]),
+        "{stderr}"
+    );
+    let out = run("postgres://postgres@127.0.0.1:1/nothing", "0xnot-a-key");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--signer-key") && !stderr.contains("not-a-key"), "{stderr}");
+}
