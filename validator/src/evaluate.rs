@@ -183,7 +183,9 @@ pub struct CheckContext<'a> {
 type Pending<'a> = Pin<Box<dyn Future<Output = Result<Outcome, ValidatorError>> + Send + 'a>>;
 
 /// Evaluates `rule`: `all` stops at the first unmet rule, `any` at the first met one; the
-/// outcome's `consumed` holds only what the met branches use.
+/// outcome's `consumed` holds only what the met branches use, each item once. Inside `any`, a
+/// branch whose evidence the caller did not bring counts as unmet (a user proves one of several
+/// alternatives); everywhere else missing evidence is an error that says what to bring.
 pub fn evaluate<'a>(rule: &'a Rule, ctx: CheckContext<'a>) -> Pending<'a> {
     Box::pin(async move {
         match rule {
@@ -198,18 +200,25 @@ pub fn evaluate<'a>(rule: &'a Rule, ctx: CheckContext<'a>) -> Pending<'a> {
                         all.consumed.clear();
                         return Ok(all);
                     }
-                    all.consumed.extend(outcome.consumed);
+                    for item in outcome.consumed {
+                        if !all.consumed.contains(&item) {
+                            all.consumed.push(item);
+                        }
+                    }
                 }
                 Ok(all)
             }
             Rule::Any { rules } => {
                 let mut any = Outcome::default();
                 for rule in rules {
-                    let outcome = evaluate(rule, ctx).await?;
-                    if outcome.met {
-                        return Ok(outcome);
+                    match evaluate(rule, ctx).await {
+                        Ok(outcome) if outcome.met => return Ok(outcome),
+                        Ok(outcome) => any.reasons.extend(outcome.reasons),
+                        Err(ValidatorError::MissingEvidence(what)) => {
+                            any.reasons.push(format!("not proven: {what}"));
+                        }
+                        Err(err) => return Err(err),
                     }
-                    any.reasons.extend(outcome.reasons);
                 }
                 Ok(any)
             }
@@ -239,4 +248,92 @@ pub(crate) fn not_mine(family: &str, condition: &Condition) -> ValidatorError {
         "`{}` is not a {family} check",
         crate::conditions::check_name(condition)
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::keccak256;
+
+    use super::*;
+
+    struct NothingUsed;
+
+    #[async_trait::async_trait]
+    impl UsedEvidence for NothingUsed {
+        async fn proof_used(&self, _: B256) -> Result<bool, ValidatorError> {
+            Ok(false)
+        }
+        async fn event_code_redeemed(&self, _: B256) -> Result<bool, ValidatorError> {
+            Ok(false)
+        }
+    }
+
+    fn env() -> Environment {
+        Environment {
+            chains: Chains::default(),
+            solana: None,
+            zktls: VerifierConfig::new(1, 3_600),
+            passport: Address::ZERO,
+            used: Arc::new(NothingUsed),
+        }
+    }
+
+    fn subject() -> Subject {
+        let owner = Address::repeat_byte(1);
+        Subject { passport_id: U256::from(1), owner, wallets: vec![owner], solana: Vec::new() }
+    }
+
+    /// An event-code check (evaluated without any chain) accepting `code`.
+    fn code(code: &str) -> Rule {
+        Rule::Check(Condition::EventCode { code_hashes: vec![keccak256(code)] })
+    }
+
+    /// A check needing a zkTLS proof, which the evidence below never carries.
+    fn proof_needed() -> Rule {
+        Rule::Check(Condition::SteamGames { min: 1 })
+    }
+
+    async fn run(rule: &Rule, event_code: Option<&str>) -> Result<Outcome, ValidatorError> {
+        let (env, subject) = (env(), subject());
+        let evidence =
+            Evidence { event_code: event_code.map(str::to_owned), ..Evidence::default() };
+        evaluate(rule, CheckContext { env: &env, subject: &subject, evidence: &evidence, now: 0 })
+            .await
+    }
+
+    #[tokio::test]
+    async fn all_consumes_each_item_once_and_nothing_when_unmet() {
+        let both = Rule::All { rules: vec![code("gm"), code("gm")] };
+        let outcome = run(&both, Some("gm")).await.unwrap();
+        assert!(outcome.met);
+        assert_eq!(outcome.consumed, vec![Consumption::EventCode(keccak256("gm"))]);
+
+        let second_fails = Rule::All { rules: vec![code("gm"), code("other")] };
+        let outcome = run(&second_fails, Some("gm")).await.unwrap();
+        assert!(!outcome.met);
+        assert!(outcome.consumed.is_empty());
+        assert_eq!(outcome.reasons.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn any_takes_the_first_met_branch_and_skips_unproven_ones() {
+        let rule = Rule::Any { rules: vec![proof_needed(), code("wrong"), code("gm")] };
+        let outcome = run(&rule, Some("gm")).await.unwrap();
+        assert!(outcome.met);
+        assert_eq!(outcome.consumed, vec![Consumption::EventCode(keccak256("gm"))]);
+
+        let outcome = run(&Rule::Any { rules: vec![proof_needed(), code("wrong")] }, Some("gm"))
+            .await
+            .unwrap();
+        assert!(!outcome.met);
+        assert!(outcome.reasons[0].starts_with("not proven:"), "{:?}", outcome.reasons);
+    }
+
+    #[tokio::test]
+    async fn missing_evidence_outside_any_is_an_error() {
+        let err = run(&proof_needed(), None).await.unwrap_err();
+        assert!(matches!(err, ValidatorError::MissingEvidence(_)), "{err}");
+        let err = run(&Rule::All { rules: vec![code("gm")] }, None).await.unwrap_err();
+        assert!(matches!(err, ValidatorError::MissingEvidence(_)), "{err}");
+    }
 }
