@@ -165,7 +165,11 @@ pub enum Condition {
         /// Minimum number of tokens.
         min: U256,
     },
-    /// Holds a token of `contract` whose metadata attribute `traitType` equals `value`.
+    /// Holds a token of `contract` whose metadata attribute `traitType` equals `value`. Held
+    /// tokens are found from the transfers to the wallets in the last 5,000,000 blocks (the 50
+    /// most recently received are read); metadata comes from `tokenURI`/`uri` (`data:`,
+    /// `http(s)://` or `ipfs://` through a public gateway), and metadata that cannot be fetched
+    /// is an error unless another token matches.
     #[serde(rename_all = "camelCase")]
     NftMetadata {
         /// Chain name.
@@ -180,7 +184,10 @@ pub enum Condition {
         /// The value it must have (compared as a string).
         value: String,
     },
-    /// Has held a token of `contract` for at least `minBlocks` blocks (from `Transfer` logs).
+    /// Has held a token of `contract` for at least `minBlocks` blocks (at most 5,000,000): holds
+    /// one now and its latest transfer in (for ERC-1155, the latest rise of the balance from
+    /// zero, replayed from `TransferSingle`/`TransferBatch` logs) is `minBlocks` or more before
+    /// the head. The longest-held token of any one wallet counts.
     #[serde(rename_all = "camelCase")]
     NftHoldingDuration {
         /// Chain name.
@@ -190,13 +197,15 @@ pub enum Condition {
         contract: Address,
         /// Its standard.
         standard: NftStandard,
-        /// ERC-1155 token id (required there).
+        /// ERC-1155 token id (required there; for ERC-721, only this token counts when set).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token_id: Option<U256>,
         /// Blocks the token must have been held without interruption.
         min_blocks: u64,
     },
-    /// Sent or received between `min` and `max` transfers of `contract`'s tokens.
+    /// Sent or received between `min` and `max` transfers of `contract`'s tokens in the last
+    /// 5,000,000 blocks (mints included; one log is one transfer, an ERC-1155 batch too; a
+    /// transfer between two of the passport's wallets counts once).
     #[serde(rename_all = "camelCase")]
     NftTransferCount {
         /// Chain name.
@@ -244,7 +253,9 @@ pub enum Condition {
         /// Minimum count.
         min: u64,
     },
-    /// ERC-20 balance at or above `min` during the last `minBlocks` blocks.
+    /// ERC-20 balance at or above `min` during the last `minBlocks` blocks (at most 5,000,000),
+    /// in one wallet: its balance now, with its `Transfer` logs undone backwards, never fell
+    /// below `min` (tokens that change balances without `Transfer` events cannot be checked).
     #[serde(rename_all = "camelCase")]
     Erc20HoldingDuration {
         /// Chain name.
@@ -297,7 +308,7 @@ pub enum Condition {
         to_block: Option<u64>,
     },
     /// At least `min` logs of `event` emitted by `contract` with a passport wallet as indexed
-    /// topic `topicIndex` (1–3), from `fromBlock`.
+    /// topic `topicIndex` (1–3), from `fromBlock` (within the last 5,000,000 blocks).
     #[serde(rename_all = "camelCase")]
     ContractEvents {
         /// Chain name.
@@ -549,6 +560,16 @@ fn check_params(check: &Condition) -> Result<(), String> {
         | Condition::NftHoldingDuration {
             standard: NftStandard::Erc1155, token_id: None, ..
         } => Err(format!("`{}` on an ERC-1155 contract needs `tokenId`", check_name(check))),
+        Condition::NftHoldingDuration { min_blocks, .. }
+        | Condition::Erc20HoldingDuration { min_blocks, .. }
+            if *min_blocks > crate::evm::MAX_LOG_SCAN_BLOCKS =>
+        {
+            Err(format!(
+                "`{}`: minBlocks {min_blocks} exceeds the {} blocks a check searches",
+                check_name(check),
+                crate::evm::MAX_LOG_SCAN_BLOCKS
+            ))
+        }
         Condition::NftTransferCount { min, max: Some(max), .. } if max < min => {
             Err(format!("nft_transfer_count: max {max} is below min {min}"))
         }
@@ -656,6 +677,10 @@ mod tests {
     #[case::early(
         r#"{"version":1,"kind":"ECOSYSTEM","rule":{"type":"early_bird"}}"#,
         "maxPassportId"
+    )]
+    #[case::holding(
+        r#"{"version":1,"kind":"TOKEN","rule":{"type":"erc20_holding_duration","token":"0x5FbDB2315678afecb367f032d93F642f64180aa3","min":"1","minBlocks":5000001}}"#,
+        "minBlocks 5000001"
     )]
     fn rejects_bad_documents(#[case] json: &str, #[case] needle: &str) {
         let err = ClassConditions::from_json(json).unwrap_err();
