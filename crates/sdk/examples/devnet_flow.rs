@@ -248,10 +248,19 @@ async fn main() -> eyre::Result<()> {
         bail!("expected 2 badges and 600 points");
     }
 
-    println!("rejections:");
+    // The proof rejections go to a second class with the same conditions: for the first one the
+    // validator refuses before it looks at proofs, because the passport already holds its badge.
+    let (retry_class, _) = badges
+        .create_class_with_conditions(
+            &validator,
+            params(500, creators, "ipfs://twitch-10k-again"),
+            &zktls_conditions,
+        )
+        .await?;
+    println!("rejections (proofs against class {retry_class}):");
     expect_rejected(
         "replayed zkTLS proof",
-        validator.validate(zk_class, id, &evidence).await,
+        validator.validate(retry_class, id, &evidence).await,
         "proof_replayed",
     )?;
     let session = format!("{:x}", B256::random());
@@ -261,7 +270,7 @@ async fn main() -> eyre::Result<()> {
     let rogue = Evidence { zktls_proofs: vec![rogue], ..Evidence::default() };
     expect_rejected(
         "proof by a wrong witness",
-        validator.validate(zk_class, id, &rogue).await,
+        validator.validate(retry_class, id, &rogue).await,
         "invalid_proof",
     )?;
     let mut altered = reclaim::signed_proof(&witness, &claim, owner.address(), now_s(), 1);
@@ -271,7 +280,7 @@ async fn main() -> eyre::Result<()> {
     let altered = Evidence { zktls_proofs: vec![altered], ..Evidence::default() };
     expect_rejected(
         "proof with altered parameters",
-        validator.validate(zk_class, id, &altered).await,
+        validator.validate(retry_class, id, &altered).await,
         "invalid_proof",
     )?;
     expect_rejected(
