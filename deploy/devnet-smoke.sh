@@ -3,8 +3,8 @@
 # directory, on free ports, with the binaries the test suite built, a throwaway batcher database),
 # checks what a user checks first — both chains answer with their chain ids, L2 produces blocks,
 # the DA bridge, the batcher, the replica and the badge validator are up, devnet.json lists the
-# endpoints, contracts and funded keys, metrics are served — then stops it and checks nothing is
-# left.
+# endpoints, contracts and funded keys, metrics are served, the identity acceptance flows pass
+# through both SDKs (deploy/identity-acceptance.sh) — then stops it and checks nothing is left.
 #
 # Usage: deploy/devnet-smoke.sh BIN_DIR   (the directory holding trex-sequencer, trex-batcher,
 #                                         trex-da-bridge, trex-validator)
@@ -89,6 +89,12 @@ want="$(block_hash "$L2" "$target")" got="$(block_hash "$REPLICA" "$target")"
 [[ -n "$got" && "$got" == "$want" ]] ||
   die "the replica did not derive the sequencer's block $target (want $want, got ${got:-nothing})"
 
+# The identity acceptance flows, through both SDKs, against this devnet: passport, wallet and
+# Solana links, an NFT-holding badge and a zkTLS badge minted with the validator's attestations,
+# points, DID login, and every rejection the issue lists.
+TREX_DEVNET_INFO="$INFO" "$ROOT/deploy/identity-acceptance.sh" ||
+  die "the identity acceptance flows failed on the devnet"
+
 devnet --stop
 [[ ! -f "$INFO" ]] || die "devnet.json left behind after --stop"
 ! port_busy "$L2_PORT" || die "the sequencer still listens after --stop"
@@ -96,4 +102,4 @@ devnet --stop
 ! port_busy "$REPLICA_PORT" || die "the replica still listens after --stop"
 ! port_busy "$DA_PORT" || die "the DA bridge still listens after --stop"
 ! port_busy "$VALIDATOR_PORT" || die "the validator still listens after --stop"
-log "devnet started, answered, produced blocks, the replica derived them, the validator served, and it stopped cleanly"
+log "devnet started, answered, produced blocks, the replica derived them, the validator served, both SDKs passed the identity flows, and it stopped cleanly"

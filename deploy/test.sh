@@ -12,7 +12,8 @@
 #                                        batcher's and DA bridge's, and crates/e2e: the whole rollup
 #                                        pipeline as real processes (anvil, DA bridge, sequencer,
 #                                        batcher, replica; each test its own Postgres database)
-#   6. deploy/devnet-smoke.sh            deploy/devnet.sh started detached, checked and stopped
+#   6. deploy/devnet-smoke.sh            deploy/devnet.sh started detached, checked, the identity
+#                                        acceptance flows run through both SDKs, and stopped
 #
 # Usage: deploy/test.sh [extra cargo nextest arguments]
 #   deploy/test.sh -E 'not test(/net_/)'     skip the tests that need the npm registry
