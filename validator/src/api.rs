@@ -158,7 +158,7 @@ async fn get_conditions(
         class_id: registered.class_id,
         params_hash: registered.params_hash,
         kind: registered.conditions.kind,
-        conditions: registered.conditions,
+        conditions: registered.document,
     })
     .into_response())
 }

@@ -2,7 +2,10 @@
 //!
 //! A class stores `paramsHash = keccak256(canonical JSON of the document)` on chain; the service
 //! accepts a document for a class only when its hash matches, so the issuer (who set the hash)
-//! decides the conditions and nobody can swap them afterwards.
+//! decides the conditions and nobody can swap them afterwards. The hash is taken over the
+//! document **as written** (only key order and whitespace are normalised), not over a re-encoding
+//! of the parsed form, so an issuer's own RFC 8785 canonicalisation of the JSON they wrote (every
+//! SDK's) gives the same hash whatever spelling they chose for an amount or an address.
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use serde::{Deserialize, Serialize};
@@ -478,17 +481,17 @@ impl ClassConditions {
     /// Parses and checks a document: known version, bounded size and depth, every check of the
     /// declared kind, and each check's own parameters sane.
     pub fn from_json(json: &str) -> Result<Self, ValidatorError> {
-        let conditions: Self = serde_json::from_str(json)
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|err| ValidatorError::InvalidConditions(err.to_string()))?;
+        Self::from_value(&value)
+    }
+
+    /// [`from_json`](Self::from_json) of an already parsed JSON value.
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, ValidatorError> {
+        let conditions = Self::deserialize(value)
             .map_err(|err| ValidatorError::InvalidConditions(err.to_string()))?;
         conditions.check()?;
         Ok(conditions)
-    }
-
-    /// `keccak256` of the canonical JSON (RFC 8785 key order, no whitespace) of the document:
-    /// what a class's on-chain `paramsHash` must be.
-    pub fn params_hash(&self) -> B256 {
-        let value = serde_json::to_value(self).expect("conditions serialize to JSON");
-        keccak256(canonical_json(&value))
     }
 
     /// Every check in the tree, depth first.
@@ -526,6 +529,12 @@ impl ClassConditions {
         }
         Ok(())
     }
+}
+
+/// `keccak256` of the canonical JSON (RFC 8785: keys sorted, no whitespace) of a conditions
+/// document as written: what a class's on-chain `paramsHash` must be.
+pub fn params_hash(document: &serde_json::Value) -> B256 {
+    keccak256(canonical_json(document))
 }
 
 fn collect<'a>(rule: &'a Rule, out: &mut Vec<&'a Condition>) {
@@ -639,17 +648,29 @@ mod tests {
     }
 
     #[test]
-    fn params_hash_ignores_formatting_and_key_order() {
-        let a = ClassConditions::from_json(NFT).unwrap();
-        let compact: serde_json::Value = serde_json::from_str(NFT).unwrap();
-        let b = ClassConditions::from_json(&compact.to_string()).unwrap();
-        assert_eq!(a.params_hash(), b.params_hash());
+    fn params_hash_ignores_formatting_and_key_order_but_not_spelling() {
+        let doc = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
+        let compact = doc(NFT).to_string();
+        assert_eq!(params_hash(&doc(NFT)), params_hash(&doc(&compact)));
         let single = r#"{"rule":{"type":"tx_count","min":3},"kind":"TOKEN","version":1}"#;
-        let reordered = r#"{"version":1,"kind":"TOKEN","rule":{"min":3,"type":"tx_count"}}"#;
+        let reordered =
+            r#"{ "version": 1, "kind": "TOKEN", "rule": {"min": 3, "type": "tx_count"} }"#;
+        assert_eq!(params_hash(&doc(single)), params_hash(&doc(reordered)));
         assert_eq!(
-            ClassConditions::from_json(single).unwrap().params_hash(),
-            ClassConditions::from_json(reordered).unwrap().params_hash()
+            params_hash(&doc(single)),
+            keccak256(r#"{"kind":"TOKEN","rule":{"min":3,"type":"tx_count"},"version":1}"#)
         );
+        // Two spellings of one amount parse alike but are two documents with two hashes: the
+        // hash is the issuer's JSON, never a re-encoding the issuer would have to reproduce.
+        let decimal =
+            doc(r#"{"version":1,"kind":"TOKEN","rule":{"type":"native_balance","min":"16"}}"#);
+        let hex =
+            doc(r#"{"version":1,"kind":"TOKEN","rule":{"type":"native_balance","min":"0x10"}}"#);
+        assert_eq!(
+            ClassConditions::from_value(&decimal).unwrap(),
+            ClassConditions::from_value(&hex).unwrap()
+        );
+        assert_ne!(params_hash(&decimal), params_hash(&hex));
     }
 
     #[test]

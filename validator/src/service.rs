@@ -20,7 +20,7 @@ use trex_zktls::{Fact, Provider as ZkTlsProvider, ReclaimProof, VerifierConfig, 
 use crate::{
     attest::Attester,
     chain::{Head, IdentityChain},
-    conditions::{ClassConditions, Condition, ValidatorKind},
+    conditions::{ClassConditions, Condition, ValidatorKind, params_hash},
     config::{Config, identity_predeploys, redact},
     error::ValidatorError,
     evaluate::{Chains, CheckContext, Consumption, Environment, Evidence, evaluate},
@@ -90,8 +90,8 @@ pub struct ClassConditionsResponse {
     pub params_hash: B256,
     /// The document's kind.
     pub kind: ValidatorKind,
-    /// The document.
-    pub conditions: ClassConditions,
+    /// The document as registered (hashing its canonical JSON gives `paramsHash`).
+    pub conditions: serde_json::Value,
 }
 
 /// `POST /v1/classes/{classId}/validate` body.
@@ -255,6 +255,14 @@ fn chain_of(condition: &Condition) -> Option<&str> {
     }
 }
 
+/// A request body as a JSON document and its parsed, checked conditions.
+fn parse_document(json: &str) -> Result<(serde_json::Value, ClassConditions), ValidatorError> {
+    let document: serde_json::Value = serde_json::from_str(json)
+        .map_err(|err| ValidatorError::InvalidConditions(err.to_string()))?;
+    let conditions = ClassConditions::from_value(&document)?;
+    Ok((document, conditions))
+}
+
 /// The name under which a missing Solana RPC is reported.
 const SOLANA: &str = "solana";
 
@@ -373,9 +381,9 @@ impl Validator {
 
     /// Parses and checks a document and returns what a class declaring it must store.
     pub fn hash_conditions(json: &str) -> Result<ConditionsHash, ValidatorError> {
-        let conditions = ClassConditions::from_json(json)?;
+        let (document, conditions) = parse_document(json)?;
         Ok(ConditionsHash {
-            params_hash: conditions.params_hash(),
+            params_hash: params_hash(&document),
             validator_kind: conditions.kind.id(),
             kind: conditions.kind,
         })
@@ -390,7 +398,7 @@ impl Validator {
         class_id: U256,
         json: &str,
     ) -> Result<RegisteredClass, ValidatorError> {
-        let conditions = ClassConditions::from_json(json)?;
+        let (document, conditions) = parse_document(json)?;
         let class = self.chain.class(class_id).await?;
         let kind = conditions.kind.id();
         if class.validatorKind != kind {
@@ -400,7 +408,7 @@ impl Validator {
                 actual: kind,
             });
         }
-        let params_hash = conditions.params_hash();
+        let params_hash = params_hash(&document);
         if class.paramsHash != params_hash {
             return Err(ValidatorError::ParamsHashMismatch {
                 class_id,
@@ -419,7 +427,7 @@ impl Validator {
             }
         }
         self.require_trusted(class_id).await?;
-        self.store.register(class_id, &conditions).await?;
+        self.store.register(class_id, params_hash, conditions.kind, &document).await?;
         info!(target: "validator", %class_id, %params_hash, kind = conditions.kind.name(), "conditions registered");
         Ok(RegisteredClass { class_id, params_hash, kind: conditions.kind })
     }

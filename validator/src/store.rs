@@ -11,7 +11,7 @@ use alloy_primitives::{Address, B256, Bytes, U256};
 use sqlx::{PgPool, Postgres, Row, Transaction, postgres::PgPoolOptions};
 
 use crate::{
-    conditions::ClassConditions,
+    conditions::{ClassConditions, ValidatorKind},
     error::ValidatorError,
     evaluate::{Consumption, UsedEvidence},
 };
@@ -23,7 +23,9 @@ pub struct RegisteredConditions {
     pub class_id: U256,
     /// `keccak256` of the document's canonical JSON (the class's on-chain `paramsHash`).
     pub params_hash: B256,
-    /// The document.
+    /// The document as the issuer wrote it (what `paramsHash` hashes).
+    pub document: serde_json::Value,
+    /// The document, parsed.
     pub conditions: ClassConditions,
 }
 
@@ -128,10 +130,10 @@ impl Store {
     pub async fn register(
         &self,
         class_id: U256,
-        conditions: &ClassConditions,
+        params_hash: B256,
+        kind: ValidatorKind,
+        document: &serde_json::Value,
     ) -> Result<(), ValidatorError> {
-        let document = serde_json::to_string(conditions)
-            .map_err(|err| ValidatorError::InvalidConditions(err.to_string()))?;
         sqlx::query(
             "INSERT INTO class_conditions (class_id, params_hash, kind, document) \
              VALUES ($1::numeric, $2, $3, $4::jsonb) \
@@ -140,9 +142,9 @@ impl Store {
              WHERE class_conditions.params_hash <> EXCLUDED.params_hash",
         )
         .bind(class_id.to_string())
-        .bind(conditions.params_hash().as_slice())
-        .bind(conditions.kind.name())
-        .bind(document)
+        .bind(params_hash.as_slice())
+        .bind(kind.name())
+        .bind(document.to_string())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -162,11 +164,14 @@ impl Store {
         row.map(|row| {
             let hash: Vec<u8> = row.try_get(0)?;
             let document: String = row.try_get(1)?;
-            let conditions: ClassConditions =
+            let document: serde_json::Value =
                 serde_json::from_str(&document).map_err(|err| decode_error("document", err))?;
+            let conditions = ClassConditions::from_value(&document)
+                .map_err(|err| decode_error("document", err))?;
             Ok(RegisteredConditions {
                 class_id,
                 params_hash: word("params_hash", &hash)?,
+                document,
                 conditions,
             })
         })

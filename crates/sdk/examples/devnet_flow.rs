@@ -184,7 +184,7 @@ async fn main() -> eyre::Result<()> {
 
     let nft_hex = format!("{nft:#x}");
     let nft_conditions = json!({"version": 1, "kind": "NFT", "rule": {"type": "all", "rules": [
-        {"type": "nft_balance", "contract": nft_hex, "standard": "erc721", "min": "0x1"},
+        {"type": "nft_balance", "contract": nft_hex, "standard": "erc721", "min": "1"},
         {"type": "nft_holding_duration", "contract": nft_hex, "standard": "erc721",
          "minBlocks": HOLD_BLOCKS}]}});
     let holders = keccak256("holders");

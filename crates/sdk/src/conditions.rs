@@ -2,12 +2,11 @@
 //!
 //! `paramsHash` is keccak256 of the document's canonical JSON (RFC 8785: keys sorted, no
 //! whitespace; [`trex_zktls::canonical_json`], the function the validator uses). The validator
-//! hashes the document in its normal form — the form it serialises its parsed document to:
-//! addresses and hashes as lower-case `0x`-hex, uint256 amounts as minimal `0x`-hex strings
-//! (`"min": "0x1"`), `chain` omitted when it is `trex`, absent options omitted. A document written
-//! in that form hashes the same here and there, which
+//! hashes the document exactly as written — only key order and whitespace are normalised — so
+//! any spelling of an amount (`"1"`, `1`, `"0x1"`) or an address gives the same hash here and
+//! there, which
 //! [`ValidatorClient::conditions_hash_checked`](crate::ValidatorClient::conditions_hash_checked)
-//! verifies before a class is created.
+//! verifies before a class is created. Write uint256 amounts as decimal strings.
 
 use alloy_primitives::{B256, keccak256};
 

@@ -54,8 +54,8 @@ pub enum Error {
     Siwe(#[from] SiweError),
     /// The validator computed another `paramsHash` for a conditions document than the SDK did.
     #[error(
-        "paramsHash mismatch: the validator computed {validator}, the SDK {local}; write the \
-         document in the validator's normal form (see `conditions::params_hash`)"
+        "paramsHash mismatch: the validator computed {validator}, the SDK {local} (both hash the \
+         document as written; see `conditions::params_hash`)"
     )]
     ParamsHashMismatch {
         /// What the validator answered.

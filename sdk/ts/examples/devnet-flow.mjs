@@ -115,7 +115,7 @@ const params = (/** @type {bigint} */ points, /** @type {string} */ category, /*
 });
 const nftClass = await badges.createClassWithConditions(validator, params(100n, 'holders', 'ipfs://demo-nft-holder'), {
   version: 1, kind: 'NFT', rule: { type: 'all', rules: [
-    { type: 'nft_balance', contract, standard: 'erc721', min: '0x1' },
+    { type: 'nft_balance', contract, standard: 'erc721', min: '1' },
     { type: 'nft_holding_duration', contract, standard: 'erc721', minBlocks: Number(HOLD_BLOCKS) }] },
 });
 console.log(`NFT class ${nftClass.classId} (paramsHash ${nftClass.paramsHash} agreed by SDK and validator)`);

@@ -3,8 +3,9 @@
  * The local side of a badge class's conditions document: its paramsHash and validatorKind.
  * paramsHash = keccak256 of the canonical JSON (RFC 8785: keys sorted, no whitespace), the same
  * bytes trex_zktls::canonical_json (used by trex-validator and the Rust SDK) writes. The validator
- * hashes its normal form: addresses and hashes lower-case 0x-hex, uint256 amounts minimal 0x-hex
- * strings ("min": "0x1"), `chain` omitted when it is "trex", absent options omitted.
+ * hashes the document exactly as written (only key order and whitespace are normalised), so any
+ * spelling of an amount ("1", 1, "0x1") or address (checksummed or not) gives the same hash here
+ * and there; uint256 amounts are best written as decimal strings.
  */
 import { keccak256, toHex } from 'viem';
 

@@ -116,7 +116,7 @@ export function validatorClient(baseUrl, { fetch: fetchImpl = fetch } = {}) {
       const local = paramsHash(conditions);
       if (answer.paramsHash.toLowerCase() !== local) {
         throw new Error(
-          `paramsHash mismatch: the validator computed ${answer.paramsHash}, the SDK ${local}; write the document in the validator's normal form`,
+          `paramsHash mismatch: the validator computed ${answer.paramsHash}, the SDK ${local}; the document was changed between the two`,
         );
       }
       return answer;

@@ -70,7 +70,7 @@ test('badge and link flows through the validator API, and every rejection with i
     // An NFT class with the agreed paramsHash, registered; typed refusals; mint.
     const nft = '0x5fbdb2315678afecb367f032d93f642f64180aa3';
     const conditions = { version: 1, kind: 'NFT', rule: { type: 'all', rules: [
-      { type: 'nft_balance', contract: nft, standard: 'erc721', min: '0x1' },
+      { type: 'nft_balance', contract: nft, standard: 'erc721', min: '1' },
       { type: 'nft_holding_duration', contract: nft, standard: 'erc721', minBlocks: 3 }] } };
     const category = keccak256(toHex('general'));
     const { classId, paramsHash: agreed } = await badges.createClassWithConditions(validator, params(100n, category), conditions);

@@ -18,7 +18,7 @@ use trex_sdk::{BadgeClient, Error, MintAttestation, TRexBadge::TRexBadgeErrors, 
 use trex_solana_rpc::{SolanaAddress, link_message};
 use trex_validator::{
     ValidatorError,
-    conditions::ClassConditions,
+    conditions::{ClassConditions, params_hash},
     evaluate::Consumption,
     store::{AttestationKind, IssuedAttestation, Store},
 };
@@ -35,6 +35,11 @@ fn tx_count(min: u64) -> ClassConditions {
 
 fn doc(conditions: &ClassConditions) -> String {
     serde_json::to_string(conditions).unwrap()
+}
+
+/// The `paramsHash` of the document [`doc`] sends.
+fn hash_of(conditions: &ClassConditions) -> B256 {
+    params_hash(&serde_json::to_value(conditions).unwrap())
 }
 
 fn code(body: &Value) -> &str {
@@ -119,7 +124,7 @@ async fn registering_conditions_checks_the_class_on_chain() {
     let (status, hash) =
         ctx.call(&service, Method::POST, "/v1/conditions/hash", Some(doc(&conditions))).await;
     assert_eq!(status, StatusCode::OK, "{hash}");
-    assert_eq!(b256(&hash["paramsHash"]), conditions.params_hash());
+    assert_eq!(b256(&hash["paramsHash"]), hash_of(&conditions));
     assert_eq!(b256(&hash["validatorKind"]), keccak256("TOKEN"));
     assert_eq!(hash["kind"], "TOKEN");
 
@@ -130,7 +135,7 @@ async fn registering_conditions_checks_the_class_on_chain() {
         let (status, body) = ctx.call(&service, Method::PUT, &path, Some(doc(&conditions))).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["classId"], class_id.to_string());
-        assert_eq!(b256(&body["paramsHash"]), conditions.params_hash());
+        assert_eq!(b256(&body["paramsHash"]), hash_of(&conditions));
         assert_eq!(body["kind"], "TOKEN");
     }
     assert_eq!(ctx.rows("class_conditions").await, 1);
@@ -156,7 +161,7 @@ async fn registering_conditions_checks_the_class_on_chain() {
         r#"{"version":1,"kind":"NFT","rule":{"type":"nft_balance","contract":"0x5FbDB2315678afecb367f032d93F642f64180aa3","standard":"erc721","min":"1"}}"#,
     )
     .unwrap();
-    let nft_class = ctx.create_class(&nft, Some(conditions.params_hash()), trusted.clone()).await;
+    let nft_class = ctx.create_class(&nft, Some(hash_of(&conditions)), trusted.clone()).await;
     let path = format!("/v1/classes/{nft_class}/conditions");
     let (status, body) = ctx.call(&service, Method::PUT, &path, Some(doc(&conditions))).await;
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "kind_mismatch"), "{body}");
@@ -449,7 +454,7 @@ async fn state_survives_a_new_service_instance() {
     let path = format!("/v1/classes/{class_id}/conditions");
     let (status, body) = ctx.call(&second, Method::GET, &path, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(b256(&body["paramsHash"]), conditions.params_hash());
+    assert_eq!(b256(&body["paramsHash"]), hash_of(&conditions));
     let stored =
         second.validator.store().attestation(attestation.attestationId).await.unwrap().unwrap();
     assert_eq!(stored.signature, signature);

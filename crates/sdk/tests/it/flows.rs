@@ -78,7 +78,7 @@ async fn badge_and_link_flows_through_the_validator_api() {
     // An NFT class: paramsHash agreed by the service and the SDK, conditions registered.
     let conditions = json!({"version": 1, "kind": "NFT", "rule": {"type": "all", "rules": [
         {"type": "nft_balance", "contract": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
-         "standard": "erc721", "min": "0x1"},
+         "standard": "erc721", "min": "1"},
         {"type": "nft_holding_duration", "contract": "0x5fbdb2315678afecb367f032d93f642f64180aa3",
          "standard": "erc721", "minBlocks": 3}]}});
     let category = keccak256("general");

@@ -220,7 +220,9 @@ impl Ctx {
             points: 100,
             pointsCategory: keccak256("general"),
             validatorKind: conditions.kind.id(),
-            paramsHash: params_hash.unwrap_or_else(|| conditions.params_hash()),
+            paramsHash: params_hash.unwrap_or_else(|| {
+                trex_validator::conditions::params_hash(&serde_json::to_value(conditions).unwrap())
+            }),
             supplyCap: 0,
             startTime: 0,
             endTime: 0,
