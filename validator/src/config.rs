@@ -2,10 +2,10 @@
 
 use std::{net::SocketAddr, str::FromStr, time::Duration};
 
-use alloy_primitives::{Address, address};
+use alloy_primitives::{Address, B256, address};
 use alloy_signer_local::PrivateKeySigner;
 use clap::Parser;
-use trex_zktls::VerifierConfig;
+use trex_zktls::{Provider, VerifierConfig};
 use url::Url;
 
 use crate::{error::ValidatorError, evaluate::Chains};
@@ -80,6 +80,37 @@ impl FromStr for WitnessArg {
     }
 }
 
+/// A trusted Reclaim provider definition of a T-Rex zkTLS provider,
+/// `provider-id=0x<32-byte providerHash>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderHashArg {
+    /// The T-Rex provider (`twitch-followers`, `cex-total-assets`, …).
+    pub provider: Provider,
+    /// The `providerHash` its proofs must carry.
+    pub hash: B256,
+}
+
+impl FromStr for ProviderHashArg {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (id, hash) =
+            s.split_once('=').ok_or_else(|| format!("`{s}` is not provider-id=0xhash"))?;
+        let provider = id.trim().parse().map_err(|_| {
+            let known: Vec<&str> = Provider::ALL.iter().map(|p| p.id()).collect();
+            format!("`{id}` is not a zkTLS provider id (one of {})", known.join(", "))
+        })?;
+        // A hash without its 0x, or of another length, is more likely a typo than a definition.
+        let hash = hash.trim();
+        let valid = hash.len() == 66 && hash.starts_with("0x");
+        let hash = valid
+            .then(|| hash.parse::<B256>().ok())
+            .flatten()
+            .ok_or_else(|| format!("`{hash}` is not a 0x-prefixed 32-byte hex providerHash"))?;
+        Ok(Self { provider, hash })
+    }
+}
+
 /// `trex-validator`: checks T-Rex passports against badge-class conditions and signs EIP-712
 /// mint and link attestations.
 #[derive(Debug, Clone, Parser)]
@@ -129,12 +160,30 @@ pub struct Args {
         default_value_t = 1
     )]
     pub zktls_min_witnesses: usize,
+    /// A trusted Reclaim provider definition, `provider-id=0x<32-byte providerHash>` (repeatable,
+    /// several hashes per provider allowed; in the environment, comma-separated). Once a provider
+    /// has one, its proofs must carry a pinned hash; providers without any accept every
+    /// definition, which only a test deployment should do.
+    #[arg(
+        long = "zktls.provider-hash",
+        env = "TREX_VALIDATOR_ZKTLS_PROVIDER_HASHES",
+        value_delimiter = ','
+    )]
+    pub zktls_provider_hashes: Vec<ProviderHashArg>,
     /// The oldest a zkTLS claim may be, in seconds.
     #[arg(long = "zktls.max-age", env = "TREX_VALIDATOR_ZKTLS_MAX_AGE", default_value_t = 86_400)]
     pub zktls_max_age: u64,
     /// Largest request body accepted, in bytes.
     #[arg(long = "body-limit", env = "TREX_VALIDATOR_BODY_LIMIT", default_value_t = 256 * 1024)]
     pub body_limit: usize,
+    /// Fetch token metadata from loopback, private and link-local hosts too. Off by default:
+    /// metadata URLs are chosen by NFT contract owners, who could otherwise make the validator
+    /// send requests into its own network.
+    #[arg(
+        long = "metadata.allow-private-hosts",
+        env = "TREX_VALIDATOR_METADATA_ALLOW_PRIVATE_HOSTS"
+    )]
+    pub metadata_allow_private_hosts: bool,
 }
 
 /// Everything the service needs, checked; built from [`Args`] (or by hand in tests).
@@ -158,10 +207,12 @@ pub struct Config {
     pub badge: Option<Address>,
     /// How long an attestation stays valid.
     pub attestation_ttl: Duration,
-    /// Trusted Reclaim witnesses and freshness.
+    /// Trusted Reclaim witnesses, provider definitions and freshness.
     pub zktls: VerifierConfig,
     /// Largest request body, in bytes.
     pub body_limit: usize,
+    /// Whether token metadata may come from loopback and private networks.
+    pub metadata_allow_private_hosts: bool,
 }
 
 impl Args {
@@ -188,6 +239,9 @@ impl Args {
         for witness in &self.zktls_witnesses {
             zktls.witnesses.entry(witness.epoch).or_default().insert(witness.address);
         }
+        for pinned in &self.zktls_provider_hashes {
+            zktls = zktls.with_provider_hash(pinned.provider, pinned.hash);
+        }
         Ok(Config {
             listen: self.listen,
             database_url: self.database_url,
@@ -200,6 +254,7 @@ impl Args {
             attestation_ttl: Duration::from_secs(self.attestation_ttl),
             zktls,
             body_limit: self.body_limit,
+            metadata_allow_private_hosts: self.metadata_allow_private_hosts,
         })
     }
 }
@@ -252,6 +307,72 @@ mod tests {
         assert_eq!(config.zktls.witnesses.len(), 2);
         assert_eq!(config.signer.address(), address!("0xa0Ee7A142d267C1f36714E4a8F75612F20a79720"));
         assert!(!format!("{config:?}").contains(&KEY[2..]), "the key is never printed");
+        assert!(config.zktls.provider_hashes.is_empty(), "nothing is pinned by default");
+        assert!(!config.metadata_allow_private_hosts, "metadata comes from public hosts");
+    }
+
+    #[test]
+    fn pins_provider_hashes() {
+        let (a, b) = (B256::repeat_byte(0xaa), B256::repeat_byte(0xbb));
+        let config = args(&[
+            &format!("--signer-key={KEY}"),
+            &format!("--zktls.provider-hash=twitch-followers={a}"),
+            "--zktls.provider-hash",
+            &format!("twitch-followers={b}"),
+            &format!("--zktls.provider-hash=cex-vip-level={a}"),
+            "--metadata.allow-private-hosts",
+        ])
+        .unwrap()
+        .into_config()
+        .unwrap();
+        let pinned = &config.zktls.provider_hashes;
+        assert_eq!(pinned.len(), 2);
+        assert_eq!(pinned[&Provider::TwitchFollowers].len(), 2);
+        assert!(pinned[&Provider::CexVipLevel].contains(&a));
+        assert!(config.metadata_allow_private_hosts);
+    }
+
+    #[test]
+    fn provider_hashes_split_like_the_environment_variable() {
+        // The environment variable is read with the flag's `,` delimiter; clap applies it to
+        // values given on the command line the same way.
+        let (a, b) = (B256::repeat_byte(0x01), B256::repeat_byte(0x02));
+        let a = args(&[
+            &format!("--signer-key={KEY}"),
+            &format!("--zktls.provider-hash=x-followers={a},twitch-followers={b}"),
+        ])
+        .unwrap();
+        assert_eq!(a.zktls_provider_hashes.len(), 2);
+        assert_eq!(a.zktls_provider_hashes[1].provider, Provider::TwitchFollowers);
+        assert_eq!(a.zktls_provider_hashes[1].hash, b);
+    }
+
+    #[rstest::rstest]
+    #[case::no_equals("twitch-followers", "provider-id=0xhash")]
+    #[case::unknown_id(
+        "twitch-follower=0x2222222222222222222222222222222222222222222222222222222222222222",
+        "not a zkTLS provider id (one of cex-total-assets"
+    )]
+    #[case::reclaim_id_not_trex_id(
+        "Twitch=0x2222222222222222222222222222222222222222222222222222222222222222",
+        "not a zkTLS provider id"
+    )]
+    #[case::short_hash("twitch-followers=0x1234", "32-byte hex providerHash")]
+    #[case::no_prefix(
+        "twitch-followers=2222222222222222222222222222222222222222222222222222222222222222",
+        "0x-prefixed"
+    )]
+    #[case::not_hex(
+        "twitch-followers=0xzz22222222222222222222222222222222222222222222222222222222222222",
+        "32-byte hex providerHash"
+    )]
+    #[case::empty_hash("twitch-followers=", "32-byte hex providerHash")]
+    fn rejects_bad_provider_hashes(#[case] value: &str, #[case] expected: &str) {
+        let err = value.parse::<ProviderHashArg>().unwrap_err();
+        assert!(err.contains(expected), "{value}: {err}");
+        let flag = format!("--zktls.provider-hash={value}");
+        let err = args(&[&format!("--signer-key={KEY}"), &flag]).unwrap_err().to_string();
+        assert!(err.contains(expected) && err.contains("--zktls.provider-hash"), "{flag}: {err}");
     }
 
     #[rstest::rstest]

@@ -155,6 +155,9 @@ pub struct Environment {
     pub passport: Address,
     /// Used proofs and codes.
     pub used: Arc<dyn UsedEvidence>,
+    /// Whether token metadata may be fetched from loopback and private networks (otherwise only
+    /// public hosts are contacted).
+    pub metadata_allow_private_hosts: bool,
 }
 
 impl std::fmt::Debug for Environment {
@@ -275,6 +278,7 @@ mod tests {
             zktls: VerifierConfig::new(1, 3_600),
             passport: Address::ZERO,
             used: Arc::new(NothingUsed),
+            metadata_allow_private_hosts: false,
         }
     }
 

@@ -319,6 +319,22 @@ impl Validator {
             ),
             Err(err) => warn!(target: "validator", %err, "could not read the identity contracts"),
         }
+        if config.zktls.provider_hashes.is_empty() {
+            // Without a pin, anyone can define a Reclaim provider that "proves" a number read from
+            // a page they control; acceptable against the devnet's test witness only.
+            warn!(
+                target: "validator",
+                "no zkTLS provider definition is pinned: proofs from any Reclaim provider are \
+                 accepted; set --zktls.provider-hash for production"
+            );
+        }
+        if config.metadata_allow_private_hosts {
+            warn!(
+                target: "validator",
+                "token metadata may be fetched from loopback and private networks \
+                 (--metadata.allow-private-hosts)"
+            );
+        }
         let solana = config.solana_rpc.clone().map(SolanaRpc::new);
         let attester = Attester::new(config.signer.clone(), chain_id, passport, badge);
         info!(
@@ -333,7 +349,8 @@ impl Validator {
             store,
             attester,
             config.attestation_ttl,
-        ))
+        )
+        .with_metadata_private_hosts(config.metadata_allow_private_hosts))
     }
 
     /// Assembles a service from its parts (`chains` must hold [`Chains::TREX`]).
@@ -352,8 +369,16 @@ impl Validator {
             zktls,
             passport: chain.passport(),
             used: Arc::new(store.clone()),
+            metadata_allow_private_hosts: false,
         };
         Self { chain, env, store, attester, ttl, metrics: Metrics::new() }
+    }
+
+    /// Lets token metadata be fetched from loopback and private networks (off by default).
+    #[must_use]
+    pub const fn with_metadata_private_hosts(mut self, allow: bool) -> Self {
+        self.env.metadata_allow_private_hosts = allow;
+        self
     }
 
     /// The store.

@@ -51,7 +51,15 @@ pub(crate) async fn check(
         Condition::NftMetadata { chain, contract, standard, trait_type, value } => {
             let chain = ChainReader::open(&ctx, chain).await?;
             let nft = Nft { chain: &chain, contract: *contract };
-            let found = nft.token_with_attribute(*standard, wallets, trait_type, value).await?;
+            let found = nft
+                .token_with_attribute(
+                    *standard,
+                    wallets,
+                    trait_type,
+                    value,
+                    ctx.env.metadata_allow_private_hosts,
+                )
+                .await?;
             Ok(match found {
                 Search::Found(id) => Outcome::met(format!(
                     "{name} {contract}: token {id} has {trait_type} = {value}"
@@ -334,16 +342,17 @@ impl Nft<'_> {
 
     /// The first held token (most recently received first, at most [`MAX_METADATA_TOKENS`]) whose
     /// metadata has `trait_type` = `value`. Metadata that cannot be fetched is an error unless
-    /// another token matches.
+    /// another token matches. `allow_private_hosts` lets metadata come from private networks.
     async fn token_with_attribute(
         &self,
         standard: NftStandard,
         wallets: &[Address],
         trait_type: &str,
         value: &str,
+        allow_private_hosts: bool,
     ) -> Result<Search, ValidatorError> {
         let held = self.held_tokens(standard, wallets).await?;
-        let client = MetadataClient::new()?;
+        let client = MetadataClient::new(allow_private_hosts)?;
         // ERC-1155 contracts often serve every id from one URI; fetch each document once.
         let mut documents: HashMap<String, Result<bool, String>> = HashMap::new();
         let mut unavailable = None;

@@ -130,6 +130,8 @@ impl Chain {
             zktls: VerifierConfig::new(1, 3600),
             passport: Address::ZERO,
             used: Arc::new(NothingUsed),
+            // The metadata servers of these tests listen on 127.0.0.1.
+            metadata_allow_private_hosts: true,
         };
         let subject = Subject {
             passport_id: U256::from(1),

@@ -97,6 +97,7 @@ impl Setup {
             zktls: VerifierConfig::new(1, 3_600).with_epoch(1, [witness().address()]),
             passport: Address::ZERO,
             used: used.clone(),
+            metadata_allow_private_hosts: false,
         };
         let owner = owner().address();
         let subject = Subject {

@@ -171,6 +171,7 @@ impl Ctx {
             attestation_ttl: ttl,
             zktls: VerifierConfig::new(1, 86_400).with_epoch(1, [witness]),
             body_limit: BODY_LIMIT,
+            metadata_allow_private_hosts: false,
         }
     }
 
