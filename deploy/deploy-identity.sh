@@ -40,21 +40,10 @@ fi
 [[ $# -eq 2 && "$1" != -* ]] || die "$USAGE"
 RPC_URL="$1"
 OUT_JSON="$2"
-use_tools
-for tool in forge cast; do
-  command -v "$tool" >/dev/null || die "$tool not found (run deploy/install-tools.sh)"
-done
-ensure_apt_package jq jq
-out_dir="$(dirname "$OUT_JSON")"
-[[ -d "$out_dir" ]] || die "directory of $OUT_JSON does not exist: $out_dir"
+forge_deploy_setup "$OUT_JSON"
 
 CHAIN_ID="$(chain_id "$RPC_URL")" || die "no RPC answers eth_chainId at $RPC_URL"
 log "chain $CHAIN_ID at $RPC_URL: running $CONTRACT"
-
-# Each run gets its own broadcast directory, so parallel runs do not overwrite each other's
-# receipts in contracts/broadcast.
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
 # --json prints one JSON object per line; the script logs `deployment <json>`, found in the
 # "logs" of the simulation's line. Any error goes to forge.log.

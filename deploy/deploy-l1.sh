@@ -22,21 +22,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 [[ $# -eq 2 ]] || die "usage: deploy/deploy-l1.sh <l1-rpc-url> <out.json>"
 RPC_URL="$1"
 OUT_JSON="$2"
-use_tools
-for tool in forge cast; do
-  command -v "$tool" >/dev/null || die "$tool not found (run deploy/install-tools.sh)"
-done
-ensure_apt_package jq jq
-out_dir="$(dirname "$OUT_JSON")"
-[[ -d "$out_dir" ]] || die "directory of $OUT_JSON does not exist: $out_dir"
+forge_deploy_setup "$OUT_JSON"
 
 L1_CHAIN_ID="$(chain_id "$RPC_URL")" || die "no L1 RPC answers eth_chainId at $RPC_URL (is anvil running?)"
 log "L1 at $RPC_URL, chain id $L1_CHAIN_ID"
-
-# Each run gets its own broadcast directory, so parallel deployments (one anvil each) do not
-# overwrite each other's receipts in contracts/broadcast.
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
 
 log "deploying TRexPortal and SystemConfig (forge script script/DeployL1.s.sol --broadcast)"
 if ! (cd "$ROOT/contracts" &&

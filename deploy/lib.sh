@@ -23,6 +23,23 @@ die() {
 # Puts .tools/bin first on PATH (forge finds the solc wrapper there).
 use_tools() { export PATH="$TOOLS_BIN:$PATH"; }
 
+# forge_deploy_setup OUT_JSON -> what a forge deployment script needs: .tools/bin on PATH with
+# forge and cast in it, jq (installed with apt if absent), and an existing directory for OUT_JSON.
+# Then sets `work` to a temporary directory removed on exit: the run's own forge broadcast
+# directory, so parallel runs do not overwrite each other's receipts in contracts/broadcast.
+forge_deploy_setup() {
+  local out_dir
+  use_tools
+  for tool in forge cast; do
+    command -v "$tool" >/dev/null || die "$tool not found (run deploy/install-tools.sh)"
+  done
+  ensure_apt_package jq jq
+  out_dir="$(dirname "$1")"
+  [[ -d "$out_dir" ]] || die "directory of $1 does not exist: $out_dir"
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+}
+
 # rpc_call URL METHOD [PARAMS_JSON] -> prints the result of a call whose result is a string or a
 # number (quotes removed), or fails (exit 1) quietly.
 rpc_call() {

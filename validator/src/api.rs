@@ -154,11 +154,11 @@ async fn get_conditions(
     Path(raw): Path<String>,
 ) -> Result<Response, ValidatorError> {
     let registered = validator.conditions(class_id(&raw)?).await?;
-    Ok(Json(crate::service::ClassConditionsResponse {
+    Ok(Json(trex_sdk::RegisteredConditions {
         class_id: registered.class_id,
         params_hash: registered.params_hash,
-        kind: registered.conditions.kind,
-        conditions: registered.document,
+        kind: registered.conditions.kind.name().to_owned(),
+        conditions: Some(registered.document),
     })
     .into_response())
 }
@@ -166,21 +166,21 @@ async fn get_conditions(
 async fn validate(
     State(validator): State<Arc<Validator>>,
     Path(raw): Path<String>,
-    JsonBody(request): JsonBody<crate::service::ValidateRequest>,
+    JsonBody(request): JsonBody<trex_sdk::ValidateRequest>,
 ) -> Result<Response, ValidatorError> {
     Ok(Json(validator.validate(class_id(&raw)?, &request).await?).into_response())
 }
 
 async fn link_solana(
     State(validator): State<Arc<Validator>>,
-    JsonBody(request): JsonBody<crate::service::LinkSolanaRequest>,
+    JsonBody(request): JsonBody<trex_sdk::LinkSolanaRequest>,
 ) -> Result<Response, ValidatorError> {
     Ok(Json(validator.link_solana(&request).await?).into_response())
 }
 
 async fn link_web2(
     State(validator): State<Arc<Validator>>,
-    JsonBody(request): JsonBody<crate::service::LinkWeb2Request>,
+    JsonBody(request): JsonBody<trex_sdk::LinkWeb2Request>,
 ) -> Result<Response, ValidatorError> {
     Ok(Json(validator.link_web2(&request).await?).into_response())
 }

@@ -10,7 +10,6 @@ use std::{collections::BTreeMap, future::Future, pin::Pin, sync::Arc};
 use alloy_network::Ethereum;
 use alloy_primitives::{Address, B256, U256};
 use alloy_provider::DynProvider;
-use serde::{Deserialize, Serialize};
 use trex_solana_rpc::{SolanaAddress, SolanaRpc};
 use trex_zktls::VerifierConfig;
 
@@ -18,6 +17,9 @@ use crate::{
     conditions::{Condition, Rule, ValidatorKind},
     error::ValidatorError,
 };
+
+/// What the caller brings besides the passport id: the API's request evidence.
+pub use trex_sdk::{AllowlistProof, Evidence};
 
 /// The passport being checked, as read from the T-Rex chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,32 +32,6 @@ pub struct Subject {
     pub wallets: Vec<Address>,
     /// Linked Solana addresses.
     pub solana: Vec<SolanaAddress>,
-}
-
-/// A Merkle proof that `account` is on an allowlist.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct AllowlistProof {
-    /// The listed account (one of the passport's wallets).
-    pub account: Address,
-    /// Sibling hashes from the leaf up (OpenZeppelin `StandardMerkleTree.getProof`).
-    pub proof: Vec<B256>,
-}
-
-/// What the caller brings besides the passport id: proofs and codes that cannot be read from a
-/// chain.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Evidence {
-    /// Reclaim proofs (the JSON the Reclaim SDKs produce), for ZKTLS, student and social checks.
-    #[serde(default)]
-    pub zktls_proofs: Vec<serde_json::Value>,
-    /// An event code, for `event_code`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_code: Option<String>,
-    /// A Merkle proof, for `merkle_allowlist`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowlist: Option<AllowlistProof>,
 }
 
 /// Something a met check uses up once the attestation is issued.

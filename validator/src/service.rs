@@ -9,231 +9,29 @@ use std::{
 };
 
 use alloy_network::Ethereum;
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{B256, Bytes, U256, keccak256};
 use alloy_provider::{DynProvider, Provider, RootProvider};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::Deserialize;
 use tracing::{info, warn};
-use trex_sdk::{LinkSolana, LinkWeb2, MintAttestation};
+use trex_sdk::{
+    ConditionsHash, LinkSolana, LinkSolanaRequest, LinkWeb2, LinkWeb2Request, MintAttestation,
+    MintAttestationJson, SignedMintAttestation, SignedSolanaLink, SignedWeb2Link,
+    SolanaLinkAttestation, ValidateRequest, ValidatorInfo, Web2LinkAttestation,
+};
 use trex_solana_rpc::{SolanaAddress, SolanaRpc, link_message, verify_signature};
 use trex_zktls::{Fact, Provider as ZkTlsProvider, ReclaimProof, VerifierConfig, ZkTlsError};
 
 use crate::{
     attest::Attester,
     chain::{Head, IdentityChain},
-    conditions::{ClassConditions, Condition, ValidatorKind, params_hash},
+    conditions::{ClassConditions, Condition, params_hash},
     config::{Config, identity_predeploys, redact},
     error::ValidatorError,
-    evaluate::{Chains, CheckContext, Consumption, Environment, Evidence, evaluate},
+    evaluate::{Chains, CheckContext, Consumption, Environment, evaluate},
     metrics::Metrics,
     proofs::verify_bound,
     store::{AttestationKind, IssuedAttestation, RegisteredConditions, Store},
 };
-
-/// Serializes a `uint256` as a decimal string, as the API writes every `uint256`.
-fn decimal<S: Serializer>(value: &U256, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_str(value)
-}
-
-/// `GET /v1/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Info {
-    /// The address attestations are signed by.
-    pub validator: Address,
-    /// The T-Rex chain id.
-    pub chain_id: u64,
-    /// TRexPassport.
-    pub passport: Address,
-    /// TRexBadge.
-    pub badge: Address,
-    /// The EVM chain names conditions may use.
-    pub chains: Vec<String>,
-    /// Whether Solana checks are available.
-    pub solana: bool,
-    /// Seconds an attestation stays valid.
-    pub attestation_ttl: u64,
-}
-
-/// `POST /v1/conditions/hash`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConditionsHash {
-    /// What the class's `paramsHash` must be.
-    pub params_hash: B256,
-    /// What the class's `validatorKind` must be.
-    pub validator_kind: B256,
-    /// The kind's name.
-    pub kind: ValidatorKind,
-}
-
-/// `PUT /v1/classes/{classId}/conditions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisteredClass {
-    /// The class.
-    #[serde(serialize_with = "decimal")]
-    pub class_id: U256,
-    /// The document's hash (= the class's `paramsHash`).
-    pub params_hash: B256,
-    /// The document's kind.
-    pub kind: ValidatorKind,
-}
-
-/// `GET /v1/classes/{classId}/conditions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ClassConditionsResponse {
-    /// The class.
-    #[serde(serialize_with = "decimal")]
-    pub class_id: U256,
-    /// The document's hash (= the class's `paramsHash`).
-    pub params_hash: B256,
-    /// The document's kind.
-    pub kind: ValidatorKind,
-    /// The document as registered (hashing its canonical JSON gives `paramsHash`).
-    pub conditions: serde_json::Value,
-}
-
-/// `POST /v1/classes/{classId}/validate` body.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ValidateRequest {
-    /// The passport to check.
-    pub passport_id: U256,
-    /// The badge's recipient; must be the passport's owner (default).
-    #[serde(default)]
-    pub recipient: Option<Address>,
-    /// Proofs and codes the checks need.
-    #[serde(default)]
-    pub evidence: Evidence,
-}
-
-/// A `MintAttestation` as the API writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MintAttestationJson {
-    /// The badge class.
-    #[serde(serialize_with = "decimal")]
-    pub class_id: U256,
-    /// The passport.
-    #[serde(serialize_with = "decimal")]
-    pub passport_id: U256,
-    /// The passport's owner.
-    pub recipient: Address,
-    /// Single-use id.
-    pub attestation_id: B256,
-    /// Unix second after which `mint` refuses it.
-    #[serde(serialize_with = "decimal")]
-    pub deadline: U256,
-}
-
-impl From<&MintAttestation> for MintAttestationJson {
-    fn from(a: &MintAttestation) -> Self {
-        Self {
-            class_id: a.classId,
-            passport_id: a.passportId,
-            recipient: a.recipient,
-            attestation_id: a.attestationId,
-            deadline: a.deadline,
-        }
-    }
-}
-
-/// `POST /v1/classes/{classId}/validate` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidateResponse {
-    /// What was signed; pass it with the signature to `TRexBadge.mint`.
-    pub attestation: MintAttestationJson,
-    /// 65-byte EIP-712 signature.
-    pub signature: Bytes,
-    /// The signer.
-    pub validator: Address,
-    /// What each check observed.
-    pub reasons: Vec<String>,
-}
-
-/// `POST /v1/link/solana` body.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LinkSolanaRequest {
-    /// The passport.
-    pub passport_id: U256,
-    /// The Solana address, base58.
-    pub solana_address: String,
-    /// The address key's ed25519 signature of [`link_message`], base58.
-    pub signature: String,
-}
-
-/// A `LinkSolana` attestation as the API writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LinkSolanaJson {
-    /// The passport.
-    #[serde(serialize_with = "decimal")]
-    pub passport_id: U256,
-    /// The 32-byte public key.
-    pub solana_address: B256,
-    /// Single-use id.
-    pub attestation_id: B256,
-    /// Unix second after which `linkSolana` refuses it.
-    #[serde(serialize_with = "decimal")]
-    pub deadline: U256,
-}
-
-/// `POST /v1/link/solana` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LinkSolanaResponse {
-    /// What was signed; pass it with the signature to `TRexPassport.linkSolana`.
-    pub attestation: LinkSolanaJson,
-    /// 65-byte EIP-712 signature.
-    pub signature: Bytes,
-    /// The signer.
-    pub validator: Address,
-}
-
-/// `POST /v1/link/web2` body.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct LinkWeb2Request {
-    /// The passport.
-    pub passport_id: U256,
-    /// The platform (`twitch`, `x`, …); compared and hashed in lower case.
-    pub platform: String,
-    /// A Reclaim proof of provider `web2-account` for that platform.
-    pub proof: serde_json::Value,
-}
-
-/// A `LinkWeb2` attestation as the API writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LinkWeb2Json {
-    /// The passport.
-    #[serde(serialize_with = "decimal")]
-    pub passport_id: U256,
-    /// `keccak256(lower-case platform name)`.
-    pub platform: B256,
-    /// `keccak256(handle)`.
-    pub handle_hash: B256,
-    /// Single-use id.
-    pub attestation_id: B256,
-    /// Unix second after which `linkWeb2` refuses it.
-    #[serde(serialize_with = "decimal")]
-    pub deadline: U256,
-}
-
-/// `POST /v1/link/web2` answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct LinkWeb2Response {
-    /// What was signed; pass it with the signature to `TRexPassport.linkWeb2`.
-    pub attestation: LinkWeb2Json,
-    /// 65-byte EIP-712 signature.
-    pub signature: Bytes,
-    /// The signer.
-    pub validator: Address,
-}
 
 /// The chain a check reads, when it reads one: an EVM chain name, or `solana`.
 fn chain_of(condition: &Condition) -> Option<&str> {
@@ -392,8 +190,8 @@ impl Validator {
     }
 
     /// What the service signs for and reads.
-    pub fn info(&self) -> Info {
-        Info {
+    pub fn info(&self) -> ValidatorInfo {
+        ValidatorInfo {
             validator: self.attester.address(),
             chain_id: self.chain.chain_id(),
             passport: self.chain.passport(),
@@ -410,7 +208,7 @@ impl Validator {
         Ok(ConditionsHash {
             params_hash: params_hash(&document),
             validator_kind: conditions.kind.id(),
-            kind: conditions.kind,
+            kind: conditions.kind.name().to_owned(),
         })
     }
 
@@ -422,7 +220,7 @@ impl Validator {
         &self,
         class_id: U256,
         json: &str,
-    ) -> Result<RegisteredClass, ValidatorError> {
+    ) -> Result<trex_sdk::RegisteredConditions, ValidatorError> {
         let (document, conditions) = parse_document(json)?;
         let class = self.chain.class(class_id).await?;
         let kind = conditions.kind.id();
@@ -454,7 +252,12 @@ impl Validator {
         self.require_trusted(class_id).await?;
         self.store.register(class_id, params_hash, conditions.kind, &document).await?;
         info!(target: "validator", %class_id, %params_hash, kind = conditions.kind.name(), "conditions registered");
-        Ok(RegisteredClass { class_id, params_hash, kind: conditions.kind })
+        Ok(trex_sdk::RegisteredConditions {
+            class_id,
+            params_hash,
+            kind: conditions.kind.name().to_owned(),
+            conditions: None,
+        })
     }
 
     /// The registered document of `class_id`.
@@ -486,7 +289,7 @@ impl Validator {
         &self,
         class_id: U256,
         request: &ValidateRequest,
-    ) -> Result<ValidateResponse, ValidatorError> {
+    ) -> Result<SignedMintAttestation, ValidatorError> {
         let class = self.chain.class(class_id).await?;
         let registered = self.conditions(class_id).await?;
         if registered.params_hash != class.paramsHash {
@@ -544,7 +347,7 @@ impl Validator {
             &outcome.consumed,
         )
         .await?;
-        Ok(ValidateResponse {
+        Ok(SignedMintAttestation {
             attestation: MintAttestationJson::from(&attestation),
             signature,
             validator: self.attester.address(),
@@ -557,7 +360,7 @@ impl Validator {
     pub async fn link_solana(
         &self,
         request: &LinkSolanaRequest,
-    ) -> Result<LinkSolanaResponse, ValidatorError> {
+    ) -> Result<SignedSolanaLink, ValidatorError> {
         let address: SolanaAddress = request
             .solana_address
             .parse()
@@ -586,13 +389,8 @@ impl Validator {
             &[],
         )
         .await?;
-        Ok(LinkSolanaResponse {
-            attestation: LinkSolanaJson {
-                passport_id: attestation.passportId,
-                solana_address: attestation.solanaAddress,
-                attestation_id: attestation.attestationId,
-                deadline: attestation.deadline,
-            },
+        Ok(SignedSolanaLink {
+            attestation: SolanaLinkAttestation::from(&attestation),
             signature,
             validator: self.attester.address(),
         })
@@ -605,7 +403,7 @@ impl Validator {
     pub async fn link_web2(
         &self,
         request: &LinkWeb2Request,
-    ) -> Result<LinkWeb2Response, ValidatorError> {
+    ) -> Result<SignedWeb2Link, ValidatorError> {
         let platform = request.platform.trim().to_ascii_lowercase();
         if platform.is_empty() {
             return Err(ValidatorError::InvalidRequest("platform is empty".into()));
@@ -659,14 +457,8 @@ impl Validator {
             &consumed,
         )
         .await?;
-        Ok(LinkWeb2Response {
-            attestation: LinkWeb2Json {
-                passport_id: attestation.passportId,
-                platform: attestation.platform,
-                handle_hash: attestation.handleHash,
-                attestation_id: attestation.attestationId,
-                deadline: attestation.deadline,
-            },
+        Ok(SignedWeb2Link {
+            attestation: Web2LinkAttestation::from(&attestation),
             signature,
             validator: self.attester.address(),
         })
@@ -701,26 +493,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn uint256_fields_are_decimal_strings() {
-        let json = serde_json::to_value(MintAttestationJson {
-            class_id: U256::from(12),
-            passport_id: U256::from(3),
-            recipient: Address::ZERO,
-            attestation_id: B256::ZERO,
-            deadline: U256::from(1_700_000_000u64),
-        })
-        .unwrap();
-        assert_eq!(json["classId"], "12");
-        assert_eq!(json["deadline"], "1700000000");
-        let back: MintAttestationJson = serde_json::from_value(json).unwrap();
-        assert_eq!(back.class_id, U256::from(12));
-    }
-
-    #[test]
     fn requests_take_decimal_ids_and_default_evidence() {
         let request: ValidateRequest = serde_json::from_str(r#"{"passportId":"7"}"#).unwrap();
         assert_eq!(request.passport_id, U256::from(7));
-        assert_eq!(request.evidence, Evidence::default());
+        assert_eq!(request.evidence, trex_sdk::Evidence::default());
         assert!(serde_json::from_str::<ValidateRequest>(r#"{"passportId":"7","x":1}"#).is_err());
     }
 

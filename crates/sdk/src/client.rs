@@ -11,16 +11,14 @@ use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolEvent};
 
 use crate::{
     Error, Result,
+    api::{ConditionsHash, Evidence, SignedMintAttestation, SignedSolanaLink, SignedWeb2Link},
     bindings::{ERC1967Proxy, TRexBadge, TRexPassport},
     conditions::{document_kind, validator_kind},
     eip712::{MintAttestation, badge_domain, passport_domain, sign_link_wallet},
     error::Target,
     networks::identity_addresses,
     solana::{SolanaSigner, sign_solana_link},
-    validator::{
-        ConditionsHash, Evidence, SignedMintAttestation, SignedSolanaLink, SignedWeb2Link,
-        ValidatorClient,
-    },
+    validator::ValidatorClient,
 };
 
 async fn view<P: Provider<Ethereum>, C: SolCall>(

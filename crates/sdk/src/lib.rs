@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod api;
 mod bindings;
 mod client;
 pub mod conditions;
@@ -10,6 +11,11 @@ mod siwe;
 mod solana;
 mod validator;
 
+pub use api::{
+    AllowlistProof, ConditionsHash, Evidence, LinkSolanaRequest, LinkWeb2Request,
+    MintAttestationJson, RegisteredConditions, SignedMintAttestation, SignedSolanaLink,
+    SignedWeb2Link, SolanaLinkAttestation, ValidateRequest, ValidatorInfo, Web2LinkAttestation,
+};
 pub use bindings::{ERC1967Proxy, TRexBadge, TRexPassport};
 pub use client::{
     BadgeClient, CategoryPoints, HeldBadge, PassportClient, PassportView, Web2Account,
@@ -31,11 +37,7 @@ pub use solana::{
     SolanaLinkProof, SolanaSigner, sign_solana_link, solana_address, solana_address_bytes,
     solana_link_message,
 };
-pub use validator::{
-    AllowlistProof, ConditionsHash, Evidence, MintAttestationJson, RegisteredConditions,
-    SignedMintAttestation, SignedSolanaLink, SignedWeb2Link, SolanaLinkAttestation,
-    ValidatorApiError, ValidatorClient, ValidatorInfo, Web2LinkAttestation,
-};
+pub use validator::{ValidatorApiError, ValidatorClient};
 /// Re-exported so callers can build [`SiweMessage`] times and Solana keys without pinning the
 /// same versions themselves.
 pub use {ed25519_dalek, time};

@@ -5,36 +5,18 @@
 //! `{"error": {"code", "message", "reasons"?}}` with an HTTP status, surfaced here as
 //! [`ValidatorApiError`].
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::U256;
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use url::Url;
 
-use crate::{Error, LinkSolana, LinkWeb2, MintAttestation, Result};
-
-/// uint256 as a decimal string, as the validator API writes them.
-mod decimal {
-    use alloy_primitives::U256;
-    use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-    pub(super) fn serialize<S: Serializer>(value: &U256, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&value.to_string())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Text(String),
-            Number(u64),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Text(s) => U256::from_str_radix(&s, 10)
-                .map_err(|e| D::Error::custom(format!("`{s}` is not a decimal uint256: {e}"))),
-            Raw::Number(n) => Ok(U256::from(n)),
-        }
-    }
-}
+use crate::{
+    Error, Result,
+    api::{
+        ConditionsHash, Evidence, LinkSolanaRequest, LinkWeb2Request, RegisteredConditions,
+        SignedMintAttestation, SignedSolanaLink, SignedWeb2Link, ValidateRequest, ValidatorInfo,
+    },
+};
 
 /// The service refused a request: its HTTP status, stable `code` (e.g. `condition_not_met`,
 /// `proof_replayed`), message and, for unmet conditions, one reason per failed check.
@@ -66,230 +48,6 @@ struct ErrorDetail {
     message: String,
     #[serde(default)]
     reasons: Vec<String>,
-}
-
-/// `GET /v1/info`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ValidatorInfo {
-    /// The service's signing address (what badge classes must trust).
-    pub validator: Address,
-    /// The T-Rex chain it attests for.
-    pub chain_id: u64,
-    /// The TRexPassport it reads.
-    pub passport: Address,
-    /// The TRexBadge it signs for.
-    pub badge: Address,
-    /// EVM chains conditions may name.
-    pub chains: Vec<String>,
-    /// Whether Solana checks are available.
-    pub solana: bool,
-    /// Seconds an attestation stays valid.
-    pub attestation_ttl: u64,
-}
-
-/// `POST /v1/conditions/hash`: what a class created for a document must declare.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ConditionsHash {
-    /// keccak256 of the canonical JSON of the document: the class's `paramsHash`.
-    pub params_hash: B256,
-    /// keccak256 of the kind's name: the class's `validatorKind`.
-    pub validator_kind: B256,
-    /// The kind's name (`NFT`, `ZKTLS`, …).
-    pub kind: String,
-}
-
-/// `PUT` / `GET /v1/classes/{id}/conditions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RegisteredConditions {
-    /// The class.
-    #[serde(with = "decimal")]
-    pub class_id: U256,
-    /// Its `paramsHash`.
-    pub params_hash: B256,
-    /// The kind's name.
-    pub kind: String,
-    /// The document (returned by `GET` only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conditions: Option<serde_json::Value>,
-}
-
-/// A Merkle proof that `account` is on an allowlist (OpenZeppelin `StandardMerkleTree`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AllowlistProof {
-    /// The listed account (one of the passport's wallets).
-    pub account: Address,
-    /// Sibling hashes from the leaf up.
-    pub proof: Vec<B256>,
-}
-
-/// What a caller brings besides the passport: proofs and codes no chain holds.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Evidence {
-    /// Reclaim proofs (the JSON the Reclaim SDKs produce).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub zktls_proofs: Vec<serde_json::Value>,
-    /// An event code.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event_code: Option<String>,
-    /// A Merkle allowlist proof.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub allowlist: Option<AllowlistProof>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ValidateBody<'a> {
-    #[serde(with = "decimal")]
-    passport_id: U256,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recipient: Option<Address>,
-    evidence: &'a Evidence,
-}
-
-/// The attestation of a `POST /v1/classes/{id}/validate`, as the API writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MintAttestationJson {
-    /// The class.
-    #[serde(with = "decimal")]
-    pub class_id: U256,
-    /// The passport.
-    #[serde(with = "decimal")]
-    pub passport_id: U256,
-    /// The passport's owner.
-    pub recipient: Address,
-    /// Used once.
-    pub attestation_id: B256,
-    /// Unix seconds.
-    #[serde(with = "decimal")]
-    pub deadline: U256,
-}
-
-impl From<&MintAttestationJson> for MintAttestation {
-    fn from(a: &MintAttestationJson) -> Self {
-        Self {
-            classId: a.class_id,
-            passportId: a.passport_id,
-            recipient: a.recipient,
-            attestationId: a.attestation_id,
-            deadline: a.deadline,
-        }
-    }
-}
-
-/// A validator's signed mint attestation: pass it to
-/// [`BadgeClient::mint_signed`](crate::BadgeClient::mint_signed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedMintAttestation {
-    /// What was attested.
-    pub attestation: MintAttestationJson,
-    /// The validator's EIP-712 signature (65 bytes).
-    pub signature: Bytes,
-    /// The validator's address.
-    pub validator: Address,
-    /// What was observed, one line per check.
-    #[serde(default)]
-    pub reasons: Vec<String>,
-}
-
-impl SignedMintAttestation {
-    /// The EIP-712 struct the signature covers.
-    pub fn message(&self) -> MintAttestation {
-        (&self.attestation).into()
-    }
-}
-
-/// The attestation of a `POST /v1/link/solana`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SolanaLinkAttestation {
-    /// The passport.
-    #[serde(with = "decimal")]
-    pub passport_id: U256,
-    /// The ed25519 public key.
-    pub solana_address: B256,
-    /// Used once.
-    pub attestation_id: B256,
-    /// Unix seconds.
-    #[serde(with = "decimal")]
-    pub deadline: U256,
-}
-
-/// A validator's signed Solana link: pass it to
-/// [`PassportClient::link_solana_signed`](crate::PassportClient::link_solana_signed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedSolanaLink {
-    /// What was attested.
-    pub attestation: SolanaLinkAttestation,
-    /// The validator's EIP-712 `LinkSolana` signature.
-    pub signature: Bytes,
-    /// The validator's address.
-    pub validator: Address,
-}
-
-impl SignedSolanaLink {
-    /// The EIP-712 struct the signature covers (domain: the passport's).
-    pub const fn message(&self) -> LinkSolana {
-        let a = &self.attestation;
-        LinkSolana {
-            passportId: a.passport_id,
-            solanaAddress: a.solana_address,
-            attestationId: a.attestation_id,
-            deadline: a.deadline,
-        }
-    }
-}
-
-/// The attestation of a `POST /v1/link/web2`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Web2LinkAttestation {
-    /// The passport.
-    #[serde(with = "decimal")]
-    pub passport_id: U256,
-    /// keccak256 of the lower-case platform name.
-    pub platform: B256,
-    /// keccak256 of the handle.
-    pub handle_hash: B256,
-    /// Used once.
-    pub attestation_id: B256,
-    /// Unix seconds.
-    #[serde(with = "decimal")]
-    pub deadline: U256,
-}
-
-/// A validator's signed Web2 link: pass it to
-/// [`PassportClient::link_web2_signed`](crate::PassportClient::link_web2_signed).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignedWeb2Link {
-    /// What was attested.
-    pub attestation: Web2LinkAttestation,
-    /// The validator's EIP-712 `LinkWeb2` signature.
-    pub signature: Bytes,
-    /// The validator's address.
-    pub validator: Address,
-}
-
-impl SignedWeb2Link {
-    /// The EIP-712 struct the signature covers (domain: the passport's).
-    pub const fn message(&self) -> LinkWeb2 {
-        let a = &self.attestation;
-        LinkWeb2 {
-            passportId: a.passport_id,
-            platform: a.platform,
-            handleHash: a.handle_hash,
-            attestationId: a.attestation_id,
-            deadline: a.deadline,
-        }
-    }
 }
 
 /// Client of a `trex-validator` service.
@@ -370,7 +128,7 @@ impl ValidatorClient {
         evidence: &Evidence,
     ) -> Result<SignedMintAttestation> {
         let path = format!("v1/classes/{class_id}/validate");
-        let body = ValidateBody { passport_id, recipient: None, evidence };
+        let body = ValidateRequest { passport_id, recipient: None, evidence: evidence.clone() };
         let signed: SignedMintAttestation = self.request(Method::POST, &path, Some(&body)).await?;
         expect("classId", class_id, signed.attestation.class_id)?;
         expect("passportId", passport_id, signed.attestation.passport_id)?;
@@ -385,15 +143,11 @@ impl ValidatorClient {
         solana_address: &str,
         signature: &str,
     ) -> Result<SignedSolanaLink> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            #[serde(with = "decimal")]
-            passport_id: U256,
-            solana_address: &'a str,
-            signature: &'a str,
-        }
-        let body = Body { passport_id, solana_address, signature };
+        let body = LinkSolanaRequest {
+            passport_id,
+            solana_address: solana_address.to_owned(),
+            signature: signature.to_owned(),
+        };
         let signed: SignedSolanaLink =
             self.request(Method::POST, "v1/link/solana", Some(&body)).await?;
         expect("passportId", passport_id, signed.attestation.passport_id)?;
@@ -408,15 +162,8 @@ impl ValidatorClient {
         platform: &str,
         proof: &serde_json::Value,
     ) -> Result<SignedWeb2Link> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Body<'a> {
-            #[serde(with = "decimal")]
-            passport_id: U256,
-            platform: &'a str,
-            proof: &'a serde_json::Value,
-        }
-        let body = Body { passport_id, platform, proof };
+        let body =
+            LinkWeb2Request { passport_id, platform: platform.to_owned(), proof: proof.clone() };
         let signed: SignedWeb2Link =
             self.request(Method::POST, "v1/link/web2", Some(&body)).await?;
         expect("passportId", passport_id, signed.attestation.passport_id)?;
@@ -475,18 +222,6 @@ fn expect(what: &'static str, expected: U256, actual: U256) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn attestations_read_decimal_strings() {
-        let json = r#"{"attestation":{"classId":"1","passportId":"12","recipient":"0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266","attestationId":"0x0000000000000000000000000000000000000000000000000000000000000001","deadline":"1700000000"},"signature":"0x01","validator":"0xa0ee7a142d267c1f36714e4a8f75612f20a79720","reasons":["ok"]}"#;
-        let signed: SignedMintAttestation = serde_json::from_str(json).unwrap();
-        assert_eq!(signed.message().passportId, U256::from(12));
-        assert_eq!(signed.message().deadline, U256::from(1_700_000_000u64));
-        let back = serde_json::to_value(&signed).unwrap();
-        assert_eq!(back["attestation"]["deadline"], "1700000000");
-        let hex = r#"{"classId":"0x1","paramsHash":"0x0000000000000000000000000000000000000000000000000000000000000001","kind":"NFT"}"#;
-        assert!(serde_json::from_str::<RegisteredConditions>(hex).is_err());
-    }
 
     #[test]
     fn error_bodies_keep_code_message_and_reasons() {

@@ -2,19 +2,12 @@
 // passport + DID, EIP-712 wallet link, validator-signed mint, replay rejected, revoke.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import {
   BaseError,
   ContractFunctionRevertedError,
-  createPublicClient,
-  createWalletClient,
-  defineChain,
   domainSeparator,
   encodeAbiParameters,
   hashStruct,
-  http,
   keccak256,
   parseAbiParameters,
   recoverTypedDataAddress,
@@ -35,54 +28,15 @@ import {
   signLinkWallet,
   signMintAttestation,
 } from '../src/index.js';
+import { startAnvil } from './helpers/anvil.js';
 
-const ANVIL = fileURLToPath(new URL('../../../.tools/bin/anvil', import.meta.url));
-// anvil's first default dev account (public test key, funded on anvil only).
-const DEV_KEY = '0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80';
-
-/** @returns {Promise<number>} */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** @type {import('node:child_process').ChildProcess | undefined} */
+/** @type {Awaited<ReturnType<typeof startAnvil>>} */
 let anvil;
-let rpcUrl = '';
 
 before(async () => {
-  const port = await freePort();
-  rpcUrl = `http://127.0.0.1:${port}`;
-  anvil = spawn(ANVIL, ['--port', String(port), '--chain-id', '7777', '--silent'], {
-    stdio: 'ignore',
-  });
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      const res = await fetch(rpcUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
-      });
-      if (res.ok) break;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error('anvil did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  anvil = await startAnvil();
 });
-
-after(() => {
-  if (anvil && anvil.exitCode === null) anvil.kill('SIGTERM');
-});
+after(() => anvil?.stop());
 
 /** The custom error name of a viem contract revert. */
 function revertName(err) {
@@ -131,18 +85,10 @@ test('typed data hash exactly as the contracts type strings prescribe', () => {
 });
 
 test('passport, wallet link, validator-signed badge, replay rejected, revoke', async () => {
-  const chain = defineChain({
-    id: 7777,
-    name: 'T-Rex devnet (anvil)',
-    nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },
-    rpcUrls: { default: { http: [rpcUrl] } },
-  });
-  const transport = http(rpcUrl);
-  const owner = privateKeyToAccount(DEV_KEY);
+  const { publicClient, walletFor, admin: owner } = anvil;
   const second = privateKeyToAccount(generatePrivateKey());
   const validator = privateKeyToAccount(generatePrivateKey());
-  const publicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
-  const walletClient = createWalletClient({ chain, transport, account: owner });
+  const walletClient = walletFor(owner);
 
   const { passport, badge } = await deployIdentity(walletClient, publicClient, owner.address);
   const passports = passportClient({ publicClient, walletClient, address: passport });
@@ -191,7 +137,7 @@ test('passport, wallet link, validator-signed badge, replay rejected, revoke', a
 
   // A third wallet through linkWallet, signed by a viem WalletClient; a wrong signer is refused.
   const thirdAccount = privateKeyToAccount(generatePrivateKey());
-  const third = createWalletClient({ chain, transport, account: thirdAccount });
+  const third = walletFor(thirdAccount);
   const forged = await signLinkWallet(validator, domainArgs, { passportId: id, nonce: 0n, deadline });
   await assert.rejects(
     passports.linkWalletWithSignature(id, thirdAccount.address, deadline, forged),

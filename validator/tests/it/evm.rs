@@ -1,14 +1,9 @@
 //! The EVM checks (NFT, Token, Web3) against a throwaway anvil with the demo contracts: each check
 //! is evaluated met and unmet, holding durations before and after they are long enough.
 
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    sync::Arc,
-    time::Duration,
-};
+use std::sync::Arc;
 
-use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, U256, address};
 use alloy_provider::{DynProvider, Provider, ProviderBuilder};
 use alloy_rpc_types_eth::{TransactionReceipt, TransactionRequest};
@@ -23,6 +18,8 @@ use trex_validator::{
     },
 };
 use trex_zktls::VerifierConfig;
+
+use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
 
 sol!(
     #[allow(missing_docs)]
@@ -46,26 +43,13 @@ sol!(
 );
 
 /// anvil's account 0: deploys and mints.
-const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const DEPLOYER_KEY: &str = DEV_KEYS[0];
 /// anvil's account 1: the passport owner.
-const OWNER_KEY: &str = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+const OWNER_KEY: &str = DEV_KEYS[1];
 /// anvil's account 2: a wallet linked to the passport.
-const LINKED_KEY: &str = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a";
+const LINKED_KEY: &str = DEV_KEYS[2];
 /// Someone else.
 const STRANGER: Address = address!("0x000000000000000000000000000000000000dEaD");
-
-/// An anvil on a free port (no block time: every transaction mines a block), killed on drop.
-struct Anvil {
-    child: Child,
-    url: url::Url,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Nothing was used before.
 struct NothingUsed;
@@ -94,33 +78,12 @@ struct Chain {
 
 impl Chain {
     async fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/anvil");
-        let child = Command::new(bin)
-            .args(["--port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("anvil in .tools/bin");
-        let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}").parse().unwrap() };
-
-        let keys: Vec<PrivateKeySigner> =
-            [DEPLOYER_KEY, OWNER_KEY, LINKED_KEY].iter().map(|k| k.parse().unwrap()).collect();
-        let (deployer, owner, linked) = (keys[0].address(), keys[1].address(), keys[2].address());
-        let mut wallet = EthereumWallet::from(keys[0].clone());
-        keys[1..].iter().for_each(|key| wallet.register_signer(key.clone()));
-        let provider =
-            ProviderBuilder::new().wallet(wallet).connect_http(anvil.url.clone()).erased();
+        let anvil = Anvil::start(&[]).await;
+        let keys = [DEPLOYER_KEY, OWNER_KEY, LINKED_KEY];
+        let provider = wallet_provider(&anvil.url, &keys).erased();
+        let [deployer, owner, linked] =
+            keys.map(|key| key.parse::<PrivateKeySigner>().unwrap().address());
         let reader = ProviderBuilder::new().connect_http(anvil.url.clone()).erased();
-        let mut started = false;
-        for _ in 0..200 {
-            if reader.get_block_number().await.is_ok() {
-                started = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        assert!(started, "anvil did not start");
 
         let mut chains = Chains::default();
         chains.insert(Chains::TREX, reader);

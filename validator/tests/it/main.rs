@@ -1,5 +1,6 @@
 //! Integration tests of trex-validator.
 
+mod anvil;
 mod evm;
 mod offchain;
 mod service;

@@ -6,15 +6,12 @@
 
 use std::{
     collections::HashSet,
-    net::{TcpListener, TcpStream},
-    process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
-    time::{Duration, Instant},
 };
 
-use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_provider::{DynProvider, Provider, ProviderBuilder};
+use alloy_provider::{DynProvider, Provider};
 use alloy_rpc_types_eth::{BlockNumberOrTag, TransactionRequest};
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -32,12 +29,14 @@ use trex_validator::{
 };
 use trex_zktls::{VerifierConfig, ZkTlsError};
 
+use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
+
 /// The devnet's test zkTLS witness (anvil account 8), trusted for epoch 1.
-const TEST_WITNESS_KEY: &str = "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
+const TEST_WITNESS_KEY: &str = DEV_KEYS[8];
 /// anvil account 0: deploys the identity contracts and owns the passport.
-const OWNER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const OWNER_KEY: &str = DEV_KEYS[0];
 /// anvil account 9: the devnet validator signer, granted VALIDATOR_ROLE to attest Web2 links.
-const VALIDATOR_KEY: &str = "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+const VALIDATOR_KEY: &str = DEV_KEYS[9];
 /// A wallet linked to the passport.
 const LINKED: Address = Address::repeat_byte(0x11);
 
@@ -537,43 +536,15 @@ async fn solana_checks_sum_the_linked_addresses() {
 
 // --- On chain: early bird and social -------------------------------------------------------------
 
-/// An anvil on a free port, killed on drop.
-struct Anvil {
-    child: Child,
-    url: url::Url,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn spawn_anvil() -> Anvil {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/anvil");
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string(), "--chain-id", "31628"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn anvil (.tools/bin/anvil)");
-    let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}").parse().unwrap() };
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "anvil did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    anvil
+/// anvil with the T-Rex devnet's chain id (the `LinkWeb2` domain below signs for it).
+async fn spawn_anvil() -> Anvil {
+    Anvil::start(&["--chain-id", "31628"]).await
 }
 
 /// Deploys the identity contracts, creates the owner's passport (#1) and links its `twitch`
 /// account `ninja` with a validator-signed `LinkWeb2`.
 async fn identity_chain(anvil: &Anvil, setup: &mut Setup) {
-    let provider = ProviderBuilder::new()
-        .wallet(EthereumWallet::from(owner()))
-        .connect_http(anvil.url.clone());
+    let provider = wallet_provider(&anvil.url, &[OWNER_KEY]);
     let (passport, _badge) = deploy_identity(&provider, owner().address()).await.unwrap();
     let passports = PassportClient::new(passport, provider.clone());
     assert_eq!(passports.create_passport().await.unwrap(), U256::from(1));
@@ -622,7 +593,7 @@ async fn send<C: SolCall>(provider: &impl Provider, to: Address, call: C) {
 
 #[tokio::test]
 async fn early_bird_by_number_and_creation_time() {
-    let anvil = spawn_anvil();
+    let anvil = spawn_anvil().await;
     let mut setup = Setup::new();
     identity_chain(&anvil, &mut setup).await;
     let provider = setup.env.chains.get(Chains::TREX).unwrap().clone();
@@ -650,7 +621,7 @@ async fn early_bird_by_number_and_creation_time() {
 
 #[tokio::test]
 async fn social_checks_use_the_linked_account() {
-    let anvil = spawn_anvil();
+    let anvil = spawn_anvil().await;
     let mut setup = Setup::new();
     identity_chain(&anvil, &mut setup).await;
     let none = Evidence::default();

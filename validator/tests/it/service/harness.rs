@@ -1,15 +1,11 @@
 //! The service under test: a throwaway anvil with the identity contracts, a database of its own,
 //! and the HTTP API served in-process on a free port.
 
-use std::{
-    net::TcpListener,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-use alloy_network::{EthereumWallet, TransactionBuilder};
+use alloy_network::TransactionBuilder;
 use alloy_primitives::{Address, B256, U256, keccak256};
-use alloy_provider::{Provider, ProviderBuilder, WalletProvider};
+use alloy_provider::{Provider, WalletProvider};
 use alloy_rpc_types_eth::TransactionRequest;
 use alloy_signer::SignerSync;
 use alloy_signer_local::PrivateKeySigner;
@@ -22,55 +18,20 @@ use trex_sdk::{BadgeClient, PassportClient, TRexBadge, TRexPassport, deploy_iden
 use trex_validator::{Config, Store, Validator, conditions::ClassConditions, serve};
 use trex_zktls::VerifierConfig;
 
+use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
+
 /// anvil's account 0: deploys the contracts and issues the classes.
-pub(crate) const ADMIN_KEY: &str =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub(crate) const ADMIN_KEY: &str = DEV_KEYS[0];
 /// anvil's account 1: owns the passport under test.
-pub(crate) const USER_KEY: &str =
-    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+pub(crate) const USER_KEY: &str = DEV_KEYS[1];
 /// anvil's account 9: the validator's signing key (as on the devnet).
-pub(crate) const VALIDATOR_KEY: &str =
-    "0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6";
+pub(crate) const VALIDATOR_KEY: &str = DEV_KEYS[9];
 /// anvil's account 8: the trusted zkTLS witness of epoch 1 (test only).
-pub(crate) const WITNESS_KEY: &str =
-    "0xdbda1821b80551c9d65939329250298aa3472ba22feea921c0cf5d620ea67b97";
+pub(crate) const WITNESS_KEY: &str = DEV_KEYS[8];
 /// The request body limit the tests run with.
 pub(crate) const BODY_LIMIT: usize = 4096;
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-
-/// An anvil on a free port, killed on drop.
-struct Anvil {
-    child: Child,
-    url: url::Url,
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn spawn_anvil() -> Anvil {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/anvil");
-    let child = Command::new(bin)
-        .args(["--port", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("anvil in .tools/bin");
-    let anvil = Anvil { child, url: format!("http://127.0.0.1:{port}").parse().unwrap() };
-    let provider = ProviderBuilder::new().connect_http(anvil.url.clone());
-    for _ in 0..200 {
-        if provider.get_block_number().await.is_ok() {
-            return anvil;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("anvil did not start");
-}
 
 /// A running service instance; stopped on drop.
 pub(crate) struct Service {
@@ -102,11 +63,6 @@ pub(crate) struct Ctx {
     http: reqwest::Client,
 }
 
-fn wallet_provider(key: &str, url: &url::Url) -> impl Provider + WalletProvider + Clone + use<> {
-    let signer: PrivateKeySigner = key.parse().unwrap();
-    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(url.clone())
-}
-
 impl Ctx {
     /// anvil with the identity contracts, the validator key holding VALIDATOR_ROLE, a passport
     /// for account 1, and an empty database.
@@ -122,9 +78,9 @@ impl Ctx {
         let db_url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
         let store = Store::connect(&db_url).await.unwrap();
 
-        let anvil = spawn_anvil().await;
-        let admin = wallet_provider(ADMIN_KEY, &anvil.url);
-        let user = wallet_provider(USER_KEY, &anvil.url);
+        let anvil = Anvil::start(&[]).await;
+        let admin = wallet_provider(&anvil.url, &[ADMIN_KEY]);
+        let user = wallet_provider(&anvil.url, &[USER_KEY]);
         let admin_address: Address = ADMIN_KEY.parse::<PrivateKeySigner>().unwrap().address();
         let (passport, badge) = deploy_identity(&admin, admin_address).await.unwrap();
         let validator_address = VALIDATOR_KEY.parse::<PrivateKeySigner>().unwrap().address();
@@ -148,12 +104,12 @@ impl Ctx {
 
     /// Sends as the admin (account 0).
     pub(crate) fn admin(&self) -> impl Provider + WalletProvider + Clone + use<> {
-        wallet_provider(ADMIN_KEY, &self.anvil.url)
+        wallet_provider(&self.anvil.url, &[ADMIN_KEY])
     }
 
     /// Sends as the passport owner (account 1).
     pub(crate) fn user(&self) -> impl Provider + WalletProvider + Clone + use<> {
-        wallet_provider(USER_KEY, &self.anvil.url)
+        wallet_provider(&self.anvil.url, &[USER_KEY])
     }
 
     /// The service's configuration for this world, with attestations valid `ttl`.
