@@ -8,7 +8,7 @@ use clap::Parser;
 use trex_zktls::{Provider, VerifierConfig};
 use url::Url;
 
-use crate::{error::ValidatorError, evaluate::Chains};
+use crate::{error::ValidatorError, evaluate::Chains, persona::PersonaSink};
 
 /// Passport and Badge proxies of the networks with identity predeploys, by L2 chain id.
 ///
@@ -184,6 +184,19 @@ pub struct Args {
         env = "TREX_VALIDATOR_METADATA_ALLOW_PRIVATE_HOSTS"
     )]
     pub metadata_allow_private_hosts: bool,
+    /// The persona engine to forward proven facts to (its base URL); none: not forwarded.
+    #[arg(long = "persona.url", env = "TREX_VALIDATOR_PERSONA_URL", requires = "persona_key")]
+    pub persona_url: Option<Url>,
+    /// The client id the persona engine knows this validator by.
+    #[arg(
+        long = "persona.client",
+        env = "TREX_VALIDATOR_PERSONA_CLIENT",
+        default_value = "trex-validator"
+    )]
+    pub persona_client: String,
+    /// The hex HMAC key shared with the persona engine for this client.
+    #[arg(long = "persona.key", env = "TREX_VALIDATOR_PERSONA_KEY", hide_env_values = true)]
+    pub persona_key: Option<String>,
 }
 
 /// Everything the service needs, checked; built from [`Args`] (or by hand in tests).
@@ -213,6 +226,8 @@ pub struct Config {
     pub body_limit: usize,
     /// Whether token metadata may come from loopback and private networks.
     pub metadata_allow_private_hosts: bool,
+    /// Where proven facts are forwarded, when anywhere.
+    pub persona: Option<PersonaSink>,
 }
 
 impl Args {
@@ -242,6 +257,19 @@ impl Args {
         for pinned in &self.zktls_provider_hashes {
             zktls = zktls.with_provider_hash(pinned.provider, pinned.hash);
         }
+        let persona = match (self.persona_url, self.persona_key) {
+            (Some(url), Some(key)) => {
+                let key = alloy_primitives::hex::decode(key.trim())
+                    .map_err(|_| ValidatorError::Config("--persona.key is not hex".into()))?;
+                if key.len() < 16 {
+                    return Err(ValidatorError::Config(
+                        "--persona.key must be at least 16 bytes".into(),
+                    ));
+                }
+                Some(PersonaSink { url, client: self.persona_client, key })
+            }
+            _ => None,
+        };
         Ok(Config {
             listen: self.listen,
             database_url: self.database_url,
@@ -255,6 +283,7 @@ impl Args {
             zktls,
             body_limit: self.body_limit,
             metadata_allow_private_hosts: self.metadata_allow_private_hosts,
+            persona,
         })
     }
 }

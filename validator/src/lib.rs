@@ -8,6 +8,7 @@ pub mod config;
 pub mod error;
 pub mod evaluate;
 pub mod metrics;
+pub mod persona;
 pub mod service;
 pub mod store;
 
@@ -30,6 +31,10 @@ pub async fn run(
     shutdown: tokio::sync::watch::Receiver<bool>,
 ) -> Result<(), ValidatorError> {
     let validator = Validator::connect(&config).await?;
+    if let Some(sink) = config.persona.clone() {
+        let forwarder = persona::Forwarder::new(validator.store().clone(), sink);
+        tokio::spawn(forwarder.run(std::time::Duration::from_secs(1), shutdown.clone()));
+    }
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|err| ValidatorError::Config(format!("--listen {}: {err}", config.listen)))?;

@@ -9,10 +9,11 @@ use std::{
 };
 
 use alloy_network::Ethereum;
-use alloy_primitives::{B256, Bytes, U256, keccak256};
+use alloy_primitives::{B256, U256, keccak256};
 use alloy_provider::{DynProvider, Provider, RootProvider};
 use serde::Deserialize;
 use tracing::{info, warn};
+use trex_sdk::persona::ValidatorResult;
 use trex_sdk::{
     ConditionsHash, LinkSolana, LinkSolanaRequest, LinkWeb2, LinkWeb2Request, MintAttestation,
     MintAttestationJson, SignedMintAttestation, SignedSolanaLink, SignedWeb2Link,
@@ -77,6 +78,8 @@ pub struct Validator {
     attester: Attester,
     ttl: Duration,
     metrics: Metrics,
+    /// Whether proven facts are queued for the persona engine.
+    forward_results: bool,
 }
 
 impl Validator {
@@ -148,7 +151,8 @@ impl Validator {
             attester,
             config.attestation_ttl,
         )
-        .with_metadata_private_hosts(config.metadata_allow_private_hosts))
+        .with_metadata_private_hosts(config.metadata_allow_private_hosts)
+        .with_result_forwarding(config.persona.is_some()))
     }
 
     /// Assembles a service from its parts (`chains` must hold [`Chains::TREX`]).
@@ -169,7 +173,14 @@ impl Validator {
             used: Arc::new(store.clone()),
             metadata_allow_private_hosts: false,
         };
-        Self { chain, env, store, attester, ttl, metrics: Metrics::new() }
+        Self { chain, env, store, attester, ttl, metrics: Metrics::new(), forward_results: false }
+    }
+
+    /// Queues the facts proven by each mint's zkTLS evidence for the persona engine (see
+    /// [`crate::persona`]); off by default.
+    pub const fn with_result_forwarding(mut self, forward: bool) -> Self {
+        self.forward_results = forward;
+        self
     }
 
     /// Lets token metadata be fetched from loopback and private networks (off by default).
@@ -338,15 +349,28 @@ impl Validator {
         };
         let signature = self.attester.sign_mint(&attestation).await?;
         let kind = AttestationKind::Mint { class_id, recipient: subject.owner };
-        self.record(
-            attestation.attestationId,
-            subject.passport_id,
+        let forward = self
+            .forward_results
+            .then(|| {
+                crate::persona::result_of(
+                    attestation.attestationId,
+                    subject.passport_id,
+                    self.attester.address(),
+                    &request.evidence.zktls_proofs,
+                    &outcome.consumed,
+                    &self.env.zktls,
+                    ctx.now,
+                )
+            })
+            .flatten();
+        let issued = IssuedAttestation {
+            id: attestation.attestationId,
+            passport_id: subject.passport_id,
             kind,
             deadline,
-            &signature,
-            &outcome.consumed,
-        )
-        .await?;
+            signature: signature.clone(),
+        };
+        self.record(&issued, &outcome.consumed, forward.as_ref()).await?;
         Ok(SignedMintAttestation {
             attestation: MintAttestationJson::from(&attestation),
             signature,
@@ -380,15 +404,14 @@ impl Validator {
         };
         let signature = self.attester.sign_link_solana(&attestation).await?;
         let kind = AttestationKind::LinkSolana { solana_address: address.to_b256() };
-        self.record(
-            attestation.attestationId,
-            subject.passport_id,
+        let issued = IssuedAttestation {
+            id: attestation.attestationId,
+            passport_id: subject.passport_id,
             kind,
             deadline,
-            &signature,
-            &[],
-        )
-        .await?;
+            signature: signature.clone(),
+        };
+        self.record(&issued, &[], None).await?;
         Ok(SignedSolanaLink {
             attestation: SolanaLinkAttestation::from(&attestation),
             signature,
@@ -448,15 +471,14 @@ impl Validator {
         let signature = self.attester.sign_link_web2(&attestation).await?;
         let kind = AttestationKind::LinkWeb2 { platform: platform_id, handle_hash };
         let consumed = [Consumption::ZkTlsProof(proven.identifier)];
-        self.record(
-            attestation.attestationId,
-            subject.passport_id,
+        let issued = IssuedAttestation {
+            id: attestation.attestationId,
+            passport_id: subject.passport_id,
             kind,
             deadline,
-            &signature,
-            &consumed,
-        )
-        .await?;
+            signature: signature.clone(),
+        };
+        self.record(&issued, &consumed, None).await?;
         Ok(SignedWeb2Link {
             attestation: Web2LinkAttestation::from(&attestation),
             signature,
@@ -467,16 +489,12 @@ impl Validator {
     /// Records an issued attestation with what it used up, and counts it.
     async fn record(
         &self,
-        id: B256,
-        passport_id: U256,
-        kind: AttestationKind,
-        deadline: u64,
-        signature: &Bytes,
+        issued: &IssuedAttestation,
         consumed: &[Consumption],
+        forward: Option<&ValidatorResult>,
     ) -> Result<(), ValidatorError> {
-        let issued =
-            IssuedAttestation { id, passport_id, kind, deadline, signature: signature.clone() };
-        self.store.issue(&issued, consumed).await?;
+        self.store.issue(issued, consumed, forward).await?;
+        let IssuedAttestation { id, passport_id, kind, deadline, .. } = issued;
         self.metrics.attestations.with_label_values(&[kind.name()]).inc();
         info!(target: "validator", attestation = %id, %passport_id, r#type = kind.name(), deadline, "attestation issued");
         Ok(())

@@ -10,10 +10,13 @@ use std::time::Duration;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use sqlx::{PgPool, Postgres, Row, Transaction, postgres::PgPoolOptions};
 
+use trex_sdk::persona::ValidatorResult;
+
 use crate::{
     conditions::{ClassConditions, ValidatorKind},
     error::ValidatorError,
     evaluate::{Consumption, UsedEvidence},
+    persona::DeliveryOutcome,
 };
 
 /// A conditions document registered for a class.
@@ -182,10 +185,14 @@ impl Store {
     /// already redeemed (also by a concurrent request) fails the whole issue with
     /// [`ValidatorError::ProofReplayed`] or [`ValidatorError::EventCodeRedeemed`]; then nothing
     /// is written.
+    ///
+    /// `forward`, when given, is queued in `persona_outbox` in the same transaction, for
+    /// [`crate::persona::Forwarder`] to deliver.
     pub async fn issue(
         &self,
         attestation: &IssuedAttestation,
         consumed: &[Consumption],
+        forward: Option<&ValidatorResult>,
     ) -> Result<(), ValidatorError> {
         // One proof may satisfy several checks of a document; it is still used once. A fixed
         // order keeps two transactions over the same keys from deadlocking each other.
@@ -223,7 +230,62 @@ impl Store {
                 Err(err) => return Err(err.into()),
             }
         }
+        if let Some(result) = forward {
+            let body = serde_json::to_value(result).map_err(|err| decode_error("body", err))?;
+            sqlx::query("INSERT INTO persona_outbox (id, body) VALUES ($1, $2)")
+                .bind(&result.id)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Up to `limit` queued persona results due for a delivery attempt, oldest first.
+    pub async fn due_persona_results(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<ValidatorResult>, ValidatorError> {
+        let bodies: Vec<serde_json::Value> = sqlx::query_scalar(
+            "SELECT body FROM persona_outbox \
+             WHERE delivered_at IS NULL AND rejected_reason IS NULL AND next_attempt_at <= now() \
+             ORDER BY created_at, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        bodies
+            .into_iter()
+            .map(|body| serde_json::from_value(body).map_err(|err| decode_error("body", err)))
+            .collect()
+    }
+
+    /// Records the outcome of a delivery attempt of persona result `id`.
+    pub async fn persona_delivery(
+        &self,
+        id: &str,
+        outcome: &DeliveryOutcome,
+    ) -> Result<(), ValidatorError> {
+        let query = match outcome {
+            DeliveryOutcome::Delivered => {
+                sqlx::query("UPDATE persona_outbox SET delivered_at = now() WHERE id = $1").bind(id)
+            }
+            DeliveryOutcome::Rejected(reason) => sqlx::query(
+                "UPDATE persona_outbox SET rejected_reason = $2, attempts = attempts + 1 \
+                 WHERE id = $1",
+            )
+            .bind(id)
+            .bind(reason),
+            // Exponential backoff from 1 s, capped at 5 minutes.
+            DeliveryOutcome::Retry => sqlx::query(
+                "UPDATE persona_outbox SET attempts = attempts + 1, \
+                 next_attempt_at = now() + make_interval(secs => least(300, power(2, attempts))) \
+                 WHERE id = $1",
+            )
+            .bind(id),
+        };
+        query.execute(&self.pool).await?;
         Ok(())
     }
 

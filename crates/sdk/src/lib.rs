@@ -7,6 +7,7 @@ pub mod conditions;
 mod eip712;
 mod error;
 mod networks;
+pub mod persona;
 mod siwe;
 mod solana;
 mod validator;

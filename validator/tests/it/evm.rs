@@ -19,7 +19,7 @@ use trex_validator::{
 };
 use trex_zktls::VerifierConfig;
 
-use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
+use trex_test_support::{Anvil, DEV_KEYS, wallet_provider};
 
 sol!(
     #[allow(missing_docs)]

@@ -29,7 +29,7 @@ use trex_validator::{
 };
 use trex_zktls::{VerifierConfig, ZkTlsError};
 
-use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
+use trex_test_support::{Anvil, DEV_KEYS, wallet_provider};
 
 /// The devnet's test zkTLS witness (anvil account 8), trusted for epoch 1.
 const TEST_WITNESS_KEY: &str = DEV_KEYS[8];

@@ -3,7 +3,13 @@
 
 mod harness;
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
 
 use alloy_network::TransactionBuilder;
 use alloy_primitives::{B256, Bytes, U256, keccak256};
@@ -14,12 +20,18 @@ use ed25519_dalek::{SigningKey, ed25519::signature::Signer};
 use harness::{BODY_LIMIT, Ctx, Service, reclaim_proof};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use trex_sdk::{BadgeClient, Error, MintAttestation, TRexBadge::TRexBadgeErrors, TRexPassport};
+use trex_sdk::{
+    BadgeClient, Error, MintAttestation,
+    TRexBadge::TRexBadgeErrors,
+    TRexPassport,
+    persona::{self, ValidatorResult},
+};
 use trex_solana_rpc::{SolanaAddress, link_message};
 use trex_validator::{
     ValidatorError,
     conditions::{ClassConditions, params_hash},
     evaluate::Consumption,
+    persona::PersonaSink,
     store::{AttestationKind, IssuedAttestation, Store},
 };
 
@@ -391,7 +403,7 @@ fn issued(kind: AttestationKind) -> IssuedAttestation {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_proof_or_code_is_used_once_even_under_concurrency() {
     let ctx = Ctx::new().await;
-    let store = Store::connect(&ctx.db_url).await.unwrap();
+    let store = Store::connect(ctx.database.url()).await.unwrap();
     let mint = AttestationKind::Mint { class_id: U256::from(1), recipient: ctx.validator_address };
     let proof = Consumption::ZkTlsProof(B256::random());
     let code = Consumption::EventCode(keccak256("GM-2025"));
@@ -400,7 +412,7 @@ async fn a_proof_or_code_is_used_once_even_under_concurrency() {
     let tasks: Vec<_> = (0..12)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.issue(&issued(mint), &[proof, proof]).await })
+            tokio::spawn(async move { store.issue(&issued(mint), &[proof, proof], None).await })
         })
         .collect();
     let mut ok = 0;
@@ -417,10 +429,12 @@ async fn a_proof_or_code_is_used_once_even_under_concurrency() {
     assert_eq!(ctx.rows("attestations").await, 1, "the refused issues wrote nothing");
 
     // A fresh proof with a redeemed code fails as a whole: the fresh proof stays unused.
-    store.issue(&issued(mint), &[code]).await.unwrap();
+    store.issue(&issued(mint), &[code], None).await.unwrap();
     let fresh = B256::random();
-    let err =
-        store.issue(&issued(mint), &[Consumption::ZkTlsProof(fresh), code]).await.unwrap_err();
+    let err = store
+        .issue(&issued(mint), &[Consumption::ZkTlsProof(fresh), code], None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, ValidatorError::EventCodeRedeemed(_)), "{err}");
     use trex_validator::evaluate::UsedEvidence;
     assert!(!store.proof_used(fresh).await.unwrap());
@@ -445,6 +459,7 @@ async fn state_survives_a_new_service_instance() {
         .issue(
             &issued(AttestationKind::LinkSolana { solana_address: B256::repeat_byte(3) }),
             &[Consumption::ZkTlsProof(proof)],
+            None,
         )
         .await
         .unwrap();
@@ -466,6 +481,7 @@ async fn state_survives_a_new_service_instance() {
         .issue(
             &issued(AttestationKind::LinkSolana { solana_address: B256::repeat_byte(4) }),
             &[Consumption::ZkTlsProof(proof)],
+            None,
         )
         .await
         .unwrap_err();
@@ -617,6 +633,90 @@ async fn proofs_and_event_codes_are_used_once_across_requests() {
     assert_eq!((status, code(&body)), (StatusCode::CONFLICT, "event_code_redeemed"), "{body}");
     assert_eq!(ctx.rows("redeemed_event_codes").await, 1);
     assert_eq!(ctx.rows("attestations").await, 2);
+    service.stop().await;
+}
+
+/// A stand-in for the persona engine's gateway: checks the HMAC like the engine, answers 503
+/// to the first post (the validator must retry) and records what it accepted.
+async fn persona_gateway(key: &'static [u8]) -> (String, Arc<Mutex<Vec<ValidatorResult>>>) {
+    use axum::{body::Bytes as Body, http::HeaderMap};
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let posts = Arc::new(AtomicUsize::new(0));
+    let state = (received.clone(), posts);
+    let app = axum::Router::new().route(
+        persona::VALIDATOR_RESULTS_PATH,
+        axum::routing::post(move |headers: HeaderMap, body: Body| {
+            let (received, posts) = state.clone();
+            async move {
+                let header = |name| headers.get(name).unwrap().to_str().unwrap().to_owned();
+                let timestamp: u64 = header(persona::TIMESTAMP_HEADER).parse().unwrap();
+                let signature = header(persona::SIGNATURE_HEADER);
+                assert_eq!(header(persona::CLIENT_HEADER), "validator-under-test");
+                if !persona::verify_gateway_signature(key, timestamp, &body, &signature) {
+                    return StatusCode::UNAUTHORIZED;
+                }
+                if posts.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return StatusCode::SERVICE_UNAVAILABLE;
+                }
+                received.lock().unwrap().push(serde_json::from_slice(&body).unwrap());
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, received)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn proven_facts_are_forwarded_to_the_persona_engine() {
+    const KEY: &[u8] = b"0123456789abcdef-persona-key";
+    let ctx = Ctx::new().await;
+    let (gateway, received) = persona_gateway(KEY).await;
+    let mut config = ctx.config(HOUR);
+    config.persona = Some(PersonaSink {
+        url: gateway.parse().unwrap(),
+        client: "validator-under-test".into(),
+        key: KEY.to_vec(),
+    });
+    let service = ctx.start_with(config).await;
+    let owner = ctx.user().default_signer_address();
+    let followers = ClassConditions::from_json(
+        r#"{"version":1,"kind":"ZKTLS","rule":{"type":"followers","platform":"twitch","min":10001}}"#,
+    )
+    .unwrap();
+    let class_id = registered_class(&ctx, &service, &followers).await;
+    let proof = reclaim_proof(
+        "twitch-followers",
+        json!({ "followers": "12,345" }),
+        owner,
+        harness::WITNESS_KEY,
+    );
+    let request = json!({ "passportId": ctx.passport_id.to_string(), "evidence": { "zktlsProofs": [proof] } });
+    let (status, answer) = validate(&ctx, &service, class_id, request).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    // Queued with the attestation, then delivered despite the gateway's first 503.
+    assert_eq!(ctx.rows("persona_outbox").await, 1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while received.lock().unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the result was not delivered");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let result = received.lock().unwrap()[0].clone();
+    assert_eq!(result.id, answer["attestation"]["attestationId"].as_str().unwrap());
+    assert_eq!(result.passport_id, ctx.passport_id);
+    assert_eq!(result.validator, ctx.validator_address);
+    assert_eq!(
+        result.facts,
+        [persona::PersonaFact::Followers { platform: "twitch".into(), count: 12_345 }]
+    );
+    let (attempts, delivered): (i32, bool) =
+        sqlx::query_as("SELECT attempts, delivered_at IS NOT NULL FROM persona_outbox")
+            .fetch_one(&ctx.pool)
+            .await
+            .unwrap();
+    assert_eq!((attempts, delivered), (1, true));
     service.stop().await;
 }
 

@@ -15,10 +15,12 @@ use serde_json::Value;
 use sqlx::PgPool;
 use tokio::{sync::watch, task::JoinHandle};
 use trex_sdk::{BadgeClient, PassportClient, TRexBadge, TRexPassport, deploy_identity};
-use trex_validator::{Config, Store, Validator, conditions::ClassConditions, serve};
+use trex_validator::{
+    Config, Store, Validator, conditions::ClassConditions, persona::Forwarder, serve,
+};
 use trex_zktls::VerifierConfig;
 
-use crate::anvil::{Anvil, DEV_KEYS, wallet_provider};
+use trex_test_support::{Anvil, DEV_KEYS, TestDatabase, wallet_provider};
 
 /// anvil's account 0: deploys the contracts and issues the classes.
 pub(crate) const ADMIN_KEY: &str = DEV_KEYS[0];
@@ -30,8 +32,6 @@ pub(crate) const VALIDATOR_KEY: &str = DEV_KEYS[9];
 pub(crate) const WITNESS_KEY: &str = DEV_KEYS[8];
 /// The request body limit the tests run with.
 pub(crate) const BODY_LIMIT: usize = 4096;
-
-const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A running service instance; stopped on drop.
 pub(crate) struct Service {
@@ -52,8 +52,7 @@ impl Service {
 /// One test's world.
 pub(crate) struct Ctx {
     anvil: Anvil,
-    db_name: String,
-    pub(crate) db_url: String,
+    pub(crate) database: TestDatabase,
     pub(crate) pool: PgPool,
     pub(crate) passport: Address,
     pub(crate) badge: Address,
@@ -68,15 +67,8 @@ impl Ctx {
     /// for account 1, and an empty database.
     pub(crate) async fn new() -> Self {
         let _ = tracing_subscriber::fmt().with_test_writer().try_init();
-        let db_name = format!("trex_validator_{:016x}", rand_u64());
-        let admin_pool = PgPool::connect(ADMIN_URL).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db_name}")))
-            .execute(&admin_pool)
-            .await
-            .unwrap();
-        admin_pool.close().await;
-        let db_url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
-        let store = Store::connect(&db_url).await.unwrap();
+        let database = TestDatabase::create("trex_validator").await;
+        let store = Store::connect(database.url()).await.unwrap();
 
         let anvil = Anvil::start(&[]).await;
         let admin = wallet_provider(&anvil.url, &[ADMIN_KEY]);
@@ -91,8 +83,7 @@ impl Ctx {
             PassportClient::new(passport, user.clone()).create_passport().await.unwrap();
         Self {
             anvil,
-            db_name,
-            db_url,
+            database,
             pool: store.pool().clone(),
             passport,
             badge,
@@ -117,7 +108,7 @@ impl Ctx {
         let witness = WITNESS_KEY.parse::<PrivateKeySigner>().unwrap().address();
         Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            database_url: self.db_url.clone(),
+            database_url: self.database.url().to_owned(),
             l2_rpc: self.anvil.url.clone(),
             chains: Vec::new(),
             solana_rpc: None,
@@ -128,17 +119,26 @@ impl Ctx {
             zktls: VerifierConfig::new(1, 86_400).with_epoch(1, [witness]),
             body_limit: BODY_LIMIT,
             metadata_allow_private_hosts: false,
+            persona: None,
         }
     }
 
     /// Starts a service instance on a free port.
     pub(crate) async fn start(&self, ttl: Duration) -> Service {
-        let config = self.config(ttl);
+        self.start_with(self.config(ttl)).await
+    }
+
+    /// Starts a service instance with `config`, and the persona forwarder when it has a sink.
+    pub(crate) async fn start_with(&self, config: Config) -> Service {
         let validator = Validator::connect(&config).await.unwrap();
         let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, rx) = watch::channel(false);
         let served = validator.clone();
+        if let Some(sink) = config.persona.clone() {
+            let forwarder = Forwarder::new(validator.store().clone(), sink);
+            tokio::spawn(forwarder.run(Duration::from_millis(100), rx.clone()));
+        }
         let task = tokio::spawn(async move {
             serve(served, config.body_limit, listener, rx).await.unwrap();
         });
@@ -202,26 +202,6 @@ impl Ctx {
             .await
             .unwrap()
     }
-}
-
-impl Drop for Ctx {
-    fn drop(&mut self) {
-        let name = self.db_name.clone();
-        // Own thread and runtime: this may run inside (or after) the test's runtime.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async {
-                let admin = PgPool::connect(ADMIN_URL).await.unwrap();
-                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await.unwrap();
-            });
-        })
-        .join();
-    }
-}
-
-fn rand_u64() -> u64 {
-    u64::from_be_bytes(B256::random()[..8].try_into().unwrap())
 }
 
 /// Sends `call` to `to` and requires it to succeed.

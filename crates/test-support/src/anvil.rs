@@ -12,7 +12,7 @@ use alloy_provider::{Provider, ProviderBuilder, WalletProvider};
 use alloy_signer_local::PrivateKeySigner;
 
 /// The private keys of anvil's dev accounts 0..=9 (its default mnemonic).
-pub(crate) const DEV_KEYS: [&str; 10] = [
+pub const DEV_KEYS: [&str; 10] = [
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
     "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
@@ -27,16 +27,17 @@ pub(crate) const DEV_KEYS: [&str; 10] = [
 
 /// `.tools/bin/anvil` on a free port (no block time: every transaction mines a block), killed
 /// on drop.
-pub(crate) struct Anvil {
+pub struct Anvil {
     child: Child,
-    pub(crate) url: url::Url,
+    /// Its JSON-RPC URL.
+    pub url: url::Url,
 }
 
 impl Anvil {
     /// Starts anvil with the extra `args` (e.g. `--chain-id`) and waits until it answers.
-    pub(crate) async fn start(args: &[&str]) -> Self {
+    pub async fn start(args: &[&str]) -> Self {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../.tools/bin/anvil");
+        let bin = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.tools/bin/anvil");
         let child = Command::new(bin)
             .args(["--port", &port.to_string()])
             .args(args)
@@ -64,7 +65,7 @@ impl Drop for Anvil {
 }
 
 /// A provider at `url` signing with `keys` (the first is the default sender).
-pub(crate) fn wallet_provider(
+pub fn wallet_provider(
     url: &url::Url,
     keys: &[&str],
 ) -> impl Provider + WalletProvider + Clone + use<> {

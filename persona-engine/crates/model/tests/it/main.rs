@@ -1,0 +1,3 @@
+//! Integration tests of the interest model against a real Postgres.
+
+mod train;

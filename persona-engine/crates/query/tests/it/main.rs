@@ -1,0 +1,6 @@
+//! Integration tests of trex-persona-query against a real Postgres with the graph crate's schema.
+
+mod harness;
+mod paging;
+mod plan;
+mod ranking;

@@ -1,0 +1,3 @@
+//! Integration tests of the synthetic generator against a real Postgres.
+
+mod generate;
