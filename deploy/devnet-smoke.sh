@@ -2,12 +2,12 @@
 # Smoke test of the one-command devnet: starts deploy/devnet.sh detached (in a temporary state
 # directory, on free ports, with the binaries the test suite built, a throwaway batcher database),
 # checks what a user checks first — both chains answer with their chain ids, L2 produces blocks,
-# the DA bridge, the batcher, the replica and the badge validator are up, devnet.json lists the
+# the DA bridge, the batcher, the replica, the badge validator and the persona engine are up, devnet.json lists the
 # endpoints, contracts and funded keys, metrics are served, the identity acceptance flows pass
 # through both SDKs (deploy/identity-acceptance.sh) — then stops it and checks nothing is left.
 #
 # Usage: deploy/devnet-smoke.sh BIN_DIR   (the directory holding trex-sequencer, trex-batcher,
-#                                         trex-da-bridge, trex-validator)
+#                                         trex-da-bridge, trex-validator, trex-persona)
 set -euo pipefail
 SCRIPT_NAME=devnet-smoke
 # shellcheck source=deploy/lib.sh
@@ -18,22 +18,24 @@ BIN_DIR="${1:?usage: deploy/devnet-smoke.sh BIN_DIR}"
 STATE="$(mktemp -d)"
 DATABASE="trex_smoke_$$"
 VALIDATOR_DATABASE="trex_smoke_validator_$$"
+PERSONA_DATABASE="trex_smoke_persona_$$"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 L1_PORT="$(free_port)" L2_PORT="$(free_port)" REPLICA_PORT="$(free_port)" DA_PORT="$(free_port)"
-VALIDATOR_PORT="$(free_port)"
+VALIDATOR_PORT="$(free_port)" PERSONA_PORT="$(free_port)"
 # Three consecutive metrics ports from a random base.
 METRICS_PORT=$((20000 + RANDOM % 20000))
 devnet() {
   TREX_DEVNET_DIR="$STATE" TREX_BIN_DIR="$BIN_DIR" TREX_DEVNET_DATABASE="$DATABASE" \
-    TREX_DEVNET_VALIDATOR_DATABASE="$VALIDATOR_DATABASE" \
+    TREX_DEVNET_VALIDATOR_DATABASE="$VALIDATOR_DATABASE" TREX_DEVNET_PERSONA_DATABASE="$PERSONA_DATABASE" \
     "$ROOT/deploy/devnet.sh" --no-install --l1-port "$L1_PORT" --l2-port "$L2_PORT" \
     --replica-port "$REPLICA_PORT" --da-port "$DA_PORT" --validator-port "$VALIDATOR_PORT" \
+    --persona-port "$PERSONA_PORT" \
     --metrics-port "$METRICS_PORT" "$@"
 }
 cleanup() {
   devnet --stop >/dev/null 2>&1 || true
   rm -rf "$STATE"
-  for db in "$DATABASE" "$VALIDATOR_DATABASE"; do
+  for db in "$DATABASE" "$VALIDATOR_DATABASE" "$PERSONA_DATABASE"; do
     psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres >/dev/null 2>&1 || true
   done
 }
@@ -89,11 +91,31 @@ want="$(block_hash "$L2" "$target")" got="$(block_hash "$REPLICA" "$target")"
 [[ -n "$got" && "$got" == "$want" ]] ||
   die "the replica did not derive the sequencer's block $target (want $want, got ${got:-nothing})"
 
+# The persona engine: healthy, its OpenAPI document served, and a match key in devnet.json.
+PERSONA="http://127.0.0.1:$PERSONA_PORT"
+curl -fsS "$PERSONA/health" >/dev/null || die "the persona engine is not healthy"
+curl -fsS "$PERSONA/openapi.json" | grep -q '"/v1/match"' || die "the persona engine's /openapi.json lacks /v1/match"
+PERSONA_KEY="$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1])).persona.apiKey' "$INFO")" ||
+  die "devnet.json has no persona.apiKey"
+
 # The identity acceptance flows, through both SDKs, against this devnet: passport, wallet and
 # Solana links, an NFT-holding badge and a zkTLS badge minted with the validator's attestations,
 # points, DID login, and every rejection the issue lists.
 TREX_DEVNET_INFO="$INFO" "$ROOT/deploy/identity-acceptance.sh" ||
   die "the identity acceptance flows failed on the devnet"
+
+# What the flows did reaches the persona engine: both SDK runs minted an NFT and a zkTLS badge, and
+# the validator forwarded the proven Twitch follower counts; the seed-style query finds them.
+MATCH='{"criteria":[{"expr":"twitch_followers > 10000","weight":2},{"expr":"badge_count >= 2","weight":1}],"filter":"twitch_followers > 10000","limit":10}'
+for _ in $(seq 1 40); do
+  answer="$(curl -fsS -H "authorization: Bearer $PERSONA_KEY" -H 'content-type: application/json' \
+    -d "$MATCH" "$PERSONA/v1/match")" || die "POST /v1/match failed"
+  found="$(node -p 'JSON.parse(process.argv[1]).matches.filter(m => m.pms === 100).length' "$answer")"
+  ((found >= 2)) && break
+  sleep 0.5
+done
+((found >= 2)) || die "the persona engine does not rank both flows' passports at PMS 100: $answer"
+log "persona engine: both passports matched with PMS 100 ($answer)"
 
 devnet --stop
 [[ ! -f "$INFO" ]] || die "devnet.json left behind after --stop"
@@ -102,4 +124,5 @@ devnet --stop
 ! port_busy "$REPLICA_PORT" || die "the replica still listens after --stop"
 ! port_busy "$DA_PORT" || die "the DA bridge still listens after --stop"
 ! port_busy "$VALIDATOR_PORT" || die "the validator still listens after --stop"
-log "devnet started, answered, produced blocks, the replica derived them, the validator served, both SDKs passed the identity flows, and it stopped cleanly"
+! port_busy "$PERSONA_PORT" || die "the persona engine still listens after --stop"
+log "devnet started, answered, produced blocks, the replica derived them, the validator served, both SDKs passed the identity flows, the persona engine ranked their passports, and it stopped cleanly"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts the local T-Rex devnet on 127.0.0.1: anvil as L1 with the rollup's L1 contracts, the DA
 # bridge, the sequencer, the batcher (its ledger in Postgres), a replica that derives the chain
-# from L1 and the DA bridge alone, and the badge validator (trex-validator, its own database).
+# from L1 and the DA bridge alone, the badge validator (trex-validator, its own database) and the
+# persona engine (trex-persona, its own database; the validator forwards proven facts to it).
 #
 #   deploy/devnet.sh              start in the foreground; Ctrl-C stops everything cleanly
 #   deploy/devnet.sh --detach     start, write .devnet/devnet.json, return
@@ -16,6 +17,7 @@
 #   --l1-port N           L1 HTTP + WebSocket JSON-RPC port (default 8545)
 #   --da-port N           DA bridge port (default 3100)
 #   --validator-port N    trex-validator HTTP API port (default 3200; /metrics on the same port)
+#   --persona-port N      trex-persona HTTP API port (default 3300; /metrics on the same port)
 #   --metrics-port N      first of three Prometheus ports: sequencer N, replica N+1, batcher N+2
 #                         (default 9001; the DA bridge serves /metrics on its own port)
 #   --no-replica          do not start the replica
@@ -26,11 +28,12 @@
 # TREX_DEVNET_DIR puts the state, logs and devnet.json elsewhere than .devnet/; Postgres must answer
 # at 127.0.0.1:5432 (installed with apt if absent); the batcher's database is trex_devnet_batcher
 # (TREX_DEVNET_DATABASE to change it), the validator's trex_devnet_validator
-# (TREX_DEVNET_VALIDATOR_DATABASE).
+# (TREX_DEVNET_VALIDATOR_DATABASE), the persona engine's trex_devnet_persona
+# (TREX_DEVNET_PERSONA_DATABASE).
 #
 # Writes .devnet/devnet.json (endpoints, chain ids, contract addresses, dev accounts with private
 # keys, metrics URLs, datadirs, log files, pids); it exists while the devnet runs.
-# Logs: .devnet/logs/{anvil,da-bridge,sequencer,replica,batcher,validator}.log.
+# Logs: .devnet/logs/{anvil,da-bridge,sequencer,replica,batcher,validator,persona}.log.
 set -euo pipefail
 SCRIPT_NAME=devnet
 # shellcheck source=deploy/lib.sh
@@ -48,6 +51,7 @@ DEPLOYMENT="$DEVNET_DIR/l1-deployment.json"
 ANVIL_STATE="$DEVNET_DIR/anvil-state.json"
 DATABASE="${TREX_DEVNET_DATABASE:-trex_devnet_batcher}"
 VALIDATOR_DATABASE="${TREX_DEVNET_VALIDATOR_DATABASE:-trex_devnet_validator}"
+PERSONA_DATABASE="${TREX_DEVNET_PERSONA_DATABASE:-trex_devnet_persona}"
 L1_CHAIN_ID=31337
 L2_CHAIN_ID=31628
 STOP_TIMEOUT=20
@@ -59,15 +63,17 @@ VALIDATOR_KEY=0x2a871d0798f97d79848a013d4936a73bf4cc922c825d33c1cf7073dff6d409c6
 # The devnet's test zkTLS witness, trusted for Reclaim epoch 1: anvil's account 8. Test only,
 # never a real Reclaim witness.
 ZKTLS_WITNESS=0x23618e81E3f5cdF7f54C3d65f7FBc0aBf5B21E8f
+# HMAC key the validator signs its results to the persona engine's gateway with (devnet only).
+PERSONA_GATEWAY_KEY=74726578206465766e65742067617465776179206b6579
 # Stopped in this order: readers and writers of L1 and L2 first, L1 last.
-SERVICES=(validator batcher replica sequencer da-bridge anvil)
+SERVICES=(validator persona batcher replica sequencer da-bridge anvil)
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; }
 
 RESET=0 DETACH=0 STOP=0 INSTALL=1 REPLICA=1
 L2_BLOCK_TIME="${TREX_BLOCK_TIME:-1}"
 L1_BLOCK_TIME=1
-L2_PORT=9545 REPLICA_PORT=9546 L1_PORT=8545 DA_PORT=3100 VALIDATOR_PORT=3200 METRICS_PORT=9001
+L2_PORT=9545 REPLICA_PORT=9546 L1_PORT=8545 DA_PORT=3100 VALIDATOR_PORT=3200 PERSONA_PORT=3300 METRICS_PORT=9001
 while (($#)); do
   case "$1" in
     --reset) RESET=1 ;;
@@ -82,6 +88,7 @@ while (($#)); do
     --l1-port) L1_PORT="${2:?--l1-port needs a port}"; shift ;;
     --da-port) DA_PORT="${2:?--da-port needs a port}"; shift ;;
     --validator-port) VALIDATOR_PORT="${2:?--validator-port needs a port}"; shift ;;
+    --persona-port) PERSONA_PORT="${2:?--persona-port needs a port}"; shift ;;
     --metrics-port) METRICS_PORT="${2:?--metrics-port needs a port}"; shift ;;
     --block-time=*) L2_BLOCK_TIME="${1#*=}" ;;
     --l1-block-time=*) L1_BLOCK_TIME="${1#*=}" ;;
@@ -90,6 +97,7 @@ while (($#)); do
     --l1-port=*) L1_PORT="${1#*=}" ;;
     --da-port=*) DA_PORT="${1#*=}" ;;
     --validator-port=*) VALIDATOR_PORT="${1#*=}" ;;
+    --persona-port=*) PERSONA_PORT="${1#*=}" ;;
     --metrics-port=*) METRICS_PORT="${1#*=}" ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown argument: $1 (see deploy/devnet.sh --help)" ;;
@@ -98,7 +106,8 @@ while (($#)); do
 done
 SEQ_METRICS=$METRICS_PORT REPLICA_METRICS=$((METRICS_PORT + 1)) BATCHER_METRICS=$((METRICS_PORT + 2))
 DA_METRICS=$DA_PORT
-PORTS=("$L1_PORT" "$L2_PORT" "$DA_PORT" "$SEQ_METRICS" "$BATCHER_METRICS" "$VALIDATOR_PORT")
+PORTS=("$L1_PORT" "$L2_PORT" "$DA_PORT" "$SEQ_METRICS" "$BATCHER_METRICS" "$VALIDATOR_PORT"
+  "$PERSONA_PORT")
 ((REPLICA)) && PORTS+=("$REPLICA_PORT" "$REPLICA_METRICS")
 for p in "${PORTS[@]}"; do
   if ! [[ "$p" =~ ^[0-9]+$ ]] || ((p == 0 || p > 65535)); then die "not a port: $p"; fi
@@ -175,23 +184,24 @@ done
 ensure_postgres
 ensure_database "$DATABASE"
 ensure_database "$VALIDATOR_DATABASE"
+ensure_database "$PERSONA_DATABASE"
 
 if [[ -n "${TREX_BIN_DIR:-}" ]]; then
   BIN_DIR="$TREX_BIN_DIR"
 else
-  log "building trex-sequencer, trex-batcher, trex-da-bridge, trex-validator (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
+  log "building trex-sequencer, trex-batcher, trex-da-bridge, trex-validator, trex-persona (release, CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
   (cd "$ROOT" && cargo build --release --locked -p trex-sequencer -p trex-batcher -p trex-da-bridge \
-    -p trex-validator) || die "cargo build --release failed"
+    -p trex-validator -p trex-persona) || die "cargo build --release failed"
   BIN_DIR="$CARGO_TARGET_DIR/release"
 fi
-for b in trex-sequencer trex-batcher trex-da-bridge trex-validator; do
+for b in trex-sequencer trex-batcher trex-da-bridge trex-validator trex-persona; do
   [[ -x "$BIN_DIR/$b" ]] || die "no $b binary in $BIN_DIR"
 done
 
 if ((RESET)); then
-  log "--reset: wiping $DEVNET_DIR and the databases $DATABASE and $VALIDATOR_DATABASE"
+  log "--reset: wiping $DEVNET_DIR and the databases $DATABASE, $VALIDATOR_DATABASE and $PERSONA_DATABASE"
   rm -rf "$DEVNET_DIR"
-  for db in "$DATABASE" "$VALIDATOR_DATABASE"; do
+  for db in "$DATABASE" "$VALIDATOR_DATABASE" "$PERSONA_DATABASE"; do
     psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db" postgres >/dev/null ||
       die "cannot drop database $db"
     ensure_database "$db"
@@ -259,6 +269,8 @@ L2_URL="http://127.0.0.1:$L2_PORT"
 REPLICA_URL="http://127.0.0.1:$REPLICA_PORT"
 DA_URL="http://127.0.0.1:$DA_PORT"
 VALIDATOR_URL="http://127.0.0.1:$VALIDATOR_PORT"
+PERSONA_URL="http://127.0.0.1:$PERSONA_PORT"
+PERSONA_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$PERSONA_DATABASE"
 
 # L1: anvil. With one slot per epoch, `finalized` trails the head by two blocks.
 if [[ -f "$ANVIL_STATE" ]]; then
@@ -301,11 +313,26 @@ launch batcher "$BIN_DIR/trex-batcher" --l1-rpc "$L1_URL" --l2-rpc "$L2_URL" --d
   --metrics.addr "127.0.0.1:$BATCHER_METRICS"
 wait_http batcher "http://127.0.0.1:$BATCHER_METRICS/metrics" 60 || exit 1
 
+# The persona engine follows the identity predeploys on L2 with no confirmation depth (the devnet
+# sequencer does not reorg; a production chain keeps the default) and takes the validator's results.
+launch persona env TREX_PERSONA_GATEWAY_CLIENTS="trex-validator=$PERSONA_GATEWAY_KEY" \
+  "$BIN_DIR/trex-persona" --database-url "$PERSONA_DATABASE_URL" --l2-rpc "$L2_URL" \
+  --confirmations 0 --poll-interval-ms 250 --listen "127.0.0.1:$PERSONA_PORT"
+wait_http persona "$PERSONA_URL/health" 60 || exit 1
+# A match API key for the devnet's scripts, created once per database.
+PERSONA_API_KEY_FILE="$DEVNET_DIR/persona-api-key"
+if [[ ! -s "$PERSONA_API_KEY_FILE" ]]; then
+  "$BIN_DIR/trex-persona" api-key create --project devnet --database-url "$PERSONA_DATABASE_URL" \
+    >"$PERSONA_API_KEY_FILE.tmp" || die "trex-persona api-key create failed"
+  mv -f "$PERSONA_API_KEY_FILE.tmp" "$PERSONA_API_KEY_FILE"
+fi
+
 # The badge validator reads the identity predeploys on L2 (the devnet's chain id selects them).
-launch validator env TREX_VALIDATOR_SIGNER_KEY="$VALIDATOR_KEY" "$BIN_DIR/trex-validator" \
+launch validator env TREX_VALIDATOR_SIGNER_KEY="$VALIDATOR_KEY" \
+  TREX_VALIDATOR_PERSONA_KEY="$PERSONA_GATEWAY_KEY" "$BIN_DIR/trex-validator" \
   --listen "127.0.0.1:$VALIDATOR_PORT" \
   --database-url "postgres://postgres@127.0.0.1:5432/$VALIDATOR_DATABASE" \
-  --l2-rpc "$L2_URL" --zktls.witness "1:$ZKTLS_WITNESS"
+  --l2-rpc "$L2_URL" --zktls.witness "1:$ZKTLS_WITNESS" --persona.url "$PERSONA_URL"
 wait_http validator "$VALIDATOR_URL/health" 60 || exit 1
 
 if ((REPLICA)); then
@@ -330,7 +357,7 @@ export ACCOUNTS_JSON DETACH SUPERVISOR_PID L1_CHAIN_ID L1_URL L1_PORT L1_BLOCK_T
   L2_CHAIN_ID L2_URL L2_PORT L2_BLOCK_TIME REPLICA REPLICA_URL REPLICA_PORT DA_URL DA_DATADIR \
   SEQ_METRICS REPLICA_METRICS BATCHER_METRICS DA_METRICS SEQ_DATADIR REPLICA_DATADIR BIN_DIR \
   DEV_MNEMONIC LOG_DIR PIDS_JSON DEPLOYMENT ROLLUP_DIR DATABASE VALIDATOR_URL VALIDATOR_DATABASE \
-  ZKTLS_WITNESS
+  ZKTLS_WITNESS PERSONA_URL PERSONA_DATABASE PERSONA_API_KEY_FILE
 node "$ROOT/deploy/tools/devnet-info.js" "$TMP_INFO" || die "writing $INFO_FILE failed"
 mv -f "$TMP_INFO" "$INFO_FILE"
 
@@ -347,6 +374,7 @@ $REPLICA_LINE
   DA bridge                 $DA_URL  (embedded store)
   batcher                   ledger postgres://postgres@127.0.0.1:5432/$DATABASE
   validator                 $VALIDATOR_URL  (signer account 9, zkTLS test witness account 8; try $VALIDATOR_URL/v1/info)
+  persona engine            $PERSONA_URL  (match API key in ${PERSONA_API_KEY_FILE#"$ROOT"/}; try $PERSONA_URL/openapi.json)
   metrics        sequencer :$SEQ_METRICS  replica :$REPLICA_METRICS  batcher :$BATCHER_METRICS  DA bridge :$DA_METRICS
   dev account 0  $(node -p 'JSON.parse(process.argv[1])[0].address' "$ACCOUNTS_JSON")  (10 funded accounts in ${INFO_FILE#"$ROOT"/})
   logs           ${LOG_DIR#"$ROOT"/}/

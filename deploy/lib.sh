@@ -134,6 +134,20 @@ ensure_postgres() {
   log "PostgreSQL started"
 }
 
+# ensure_nats -> NATS with JetStream answers at 127.0.0.1:4222 (the persona engine's scale-out
+# pipeline backend, tested by its suite); installs and starts nats-server with apt where absent.
+ensure_nats() {
+  port_busy 4222 && return 0
+  log "NATS does not answer at 127.0.0.1:4222; installing and starting nats-server with JetStream"
+  ensure_apt_package nats-server nats-server
+  local store
+  store="$(mktemp -d)"
+  nohup nats-server --jetstream --store_dir "$store" --addr 127.0.0.1 --port 4222 \
+    >"$store/nats.log" 2>&1 &
+  for _ in $(seq 1 40); do port_busy 4222 && break; sleep 0.25; done
+  port_busy 4222 || die "nats-server did not start (log: $store/nats.log)"
+}
+
 # ensure_database NAME -> creates the database NAME on 127.0.0.1:5432 (user postgres) if absent.
 ensure_database() {
   local name="$1"

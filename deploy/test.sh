@@ -48,6 +48,9 @@ fi
 step "checking PostgreSQL at 127.0.0.1:5432"
 ensure_postgres
 log "PostgreSQL answers at 127.0.0.1:5432"
+step "checking NATS JetStream at 127.0.0.1:4222 and Chromium (persona engine pipeline and page tests)"
+ensure_nats
+ensure_apt_package chromium chromium
 
 # --- 4. forge test ----------------------------------------------------------------------------------
 step "forge test (contracts/)"

@@ -89,6 +89,18 @@ const info = {
     pid: pids.validator,
     log: log('validator'),
   },
+  personaUrl: e.PERSONA_URL,
+  persona: {
+    name: 'trex-persona',
+    url: e.PERSONA_URL,
+    metrics: `${e.PERSONA_URL}/metrics`,
+    openapi: `${e.PERSONA_URL}/openapi.json`,
+    // `Authorization: Bearer <key>` for POST /v1/match (project "devnet").
+    apiKey: fs.readFileSync(e.PERSONA_API_KEY_FILE, 'utf8').trim(),
+    database: `postgres://postgres@127.0.0.1:5432/${e.PERSONA_DATABASE}`,
+    pid: pids.persona,
+    log: log('persona'),
+  },
   postgres: 'postgres://postgres@127.0.0.1:5432',
   mnemonic: e.DEV_MNEMONIC,
   derivationPath: "m/44'/60'/0'/0/{index}",

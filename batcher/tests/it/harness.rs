@@ -17,7 +17,6 @@ use kona_protocol::{Batch, BatchReader, BlockInfo, Channel, Frame};
 use sqlx::PgPool;
 use std::{
     collections::HashMap,
-    process::{Child, Command, Stdio},
     sync::{
         Arc, Mutex,
         atomic::{AtomicBool, Ordering},
@@ -29,6 +28,7 @@ use trex_batcher::{
     TxConfig, TxManager,
 };
 use trex_da_client::DaClient;
+use trex_test_support::Anvil;
 
 const CHAIN_ID: u64 = 31628;
 const GENESIS_TIME: u64 = 1_700_000_000;
@@ -178,43 +178,6 @@ pub(crate) fn decode_blocks(frames: &[Frame]) -> Vec<(u64, u64, Vec<Bytes>)> {
     out
 }
 
-/// An anvil on a free port, killed on drop.
-#[derive(Debug)]
-struct Anvil {
-    child: Child,
-    url: url::Url,
-}
-
-impl Anvil {
-    async fn spawn(extra: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new("/work/main/.tools/bin/anvil")
-            .args(["--port", &port.to_string()])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("anvil in /work/main/.tools/bin");
-        let url: url::Url = format!("http://127.0.0.1:{port}").parse().unwrap();
-        let anvil = Self { child, url };
-        let provider: RootProvider = RootProvider::new_http(anvil.url.clone());
-        for _ in 0..100 {
-            if provider.get_block_number().await.is_ok() {
-                return anvil;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("anvil did not start");
-    }
-}
-
-impl Drop for Anvil {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A DA server storing `keccak` commitments in memory, which can be switched off.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FakeDa {
@@ -294,7 +257,7 @@ impl Ctx {
         admin.close().await;
         let db_url = format!("postgres://postgres@127.0.0.1:5432/{db_name}");
         let inspect = Ledger::connect(&db_url).await.unwrap();
-        let anvil = Anvil::spawn(anvil_args).await;
+        let anvil = Anvil::start(anvil_args).await;
         let l1 = RootProvider::new_http(anvil.url.clone());
         Self {
             anvil,

@@ -27,6 +27,7 @@ pub const DEV_KEYS: [&str; 10] = [
 
 /// `.tools/bin/anvil` on a free port (no block time: every transaction mines a block), killed
 /// on drop.
+#[derive(Debug)]
 pub struct Anvil {
     child: Child,
     /// Its JSON-RPC URL.
