@@ -74,6 +74,16 @@ pub struct Args {
     /// `nats://host:port[?stream=NAME&prefix=PREFIX]` (JetStream).
     #[arg(long, env = "TREX_PERSONA_BUS", default_value = "postgres", global = true)]
     pub bus: BusConfig,
+    /// Seconds a delivery of the bus may stay unacknowledged before it is delivered again: how
+    /// long the messages a crashed engine had claimed wait before its successor gets them. (A
+    /// JetStream consumer keeps the deadline it was created with.)
+    #[arg(
+        long = "bus.ack-wait-secs",
+        env = "TREX_PERSONA_BUS_ACK_WAIT_SECS",
+        default_value_t = 30,
+        global = true
+    )]
+    pub bus_ack_wait_secs: u64,
 }
 
 /// The T-Rex L2 the engine reads.
@@ -143,7 +153,12 @@ pub struct ApiArgs {
     #[arg(long = "web.origin", env = "TREX_PERSONA_WEB_ORIGIN", global = true)]
     pub web_origin: Option<Url>,
     /// Seconds between cohort-size snapshots (and freezing of started campaigns' audiences).
-    #[arg(long = "bi.interval-secs", env = "TREX_PERSONA_BI_INTERVAL_SECS", default_value_t = 3600, global = true)]
+    #[arg(
+        long = "bi.interval-secs",
+        env = "TREX_PERSONA_BI_INTERVAL_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
     pub bi_interval_secs: u64,
 }
 
@@ -324,18 +339,28 @@ impl Args {
                         .parse()
                         .map_err(|err| config_error(format!("--listen as an origin: {err}")))?,
                 };
-                if web_origin.host_str().is_none() || !matches!(web_origin.scheme(), "http" | "https")
+                if web_origin.host_str().is_none()
+                    || !matches!(web_origin.scheme(), "http" | "https")
                 {
                     return Err(config_error("--web.origin must be an http(s) origin"));
                 }
                 if self.api.bi_interval_secs == 0 {
                     return Err(config_error("--bi.interval-secs must be at least 1"));
                 }
+                if self.bus_ack_wait_secs == 0 {
+                    return Err(config_error("--bus.ack-wait-secs must be at least 1"));
+                }
+                let ack_wait = std::time::Duration::from_secs(self.bus_ack_wait_secs);
+                let mut bus = self.bus;
+                match &mut bus {
+                    BusConfig::Postgres(pg) => pg.ack_wait = ack_wait,
+                    BusConfig::Nats(nats) => nats.ack_wait = ack_wait,
+                }
                 Ok(Action::Serve(Box::new(Config {
                     listen: self.api.listen,
                     database_url,
                     chain: self.chain.into_config()?,
-                    bus: self.bus,
+                    bus,
                     gateway_clients,
                     body_limit: self.api.body_limit,
                     rate_limit: RateLimit {
@@ -433,6 +458,18 @@ mod tests {
         assert!(!format!("{config:?}").contains(KEY), "keys are never printed");
         assert!(matches!(config.bus, BusConfig::Nats(_)));
         assert_eq!(config.chain.confirmations, 0);
+    }
+
+    #[test]
+    fn the_ack_deadline_applies_to_either_bus() {
+        let BusConfig::Postgres(pg) = serve(&["--bus.ack-wait-secs=3"]).unwrap().bus else {
+            panic!("the default bus is postgres")
+        };
+        assert_eq!(pg.ack_wait, std::time::Duration::from_secs(3));
+        let config = serve(&["--bus=nats://127.0.0.1:4222", "--bus.ack-wait-secs=4"]).unwrap();
+        let BusConfig::Nats(nats) = config.bus else { panic!("nats") };
+        assert_eq!(nats.ack_wait, std::time::Duration::from_secs(4));
+        assert!(serve(&["--bus.ack-wait-secs=0"]).is_err());
     }
 
     #[test]

@@ -193,7 +193,11 @@ fn web_authority(origin: &url::Url) -> String {
 
 /// Records every cohort's size and freezes the audiences of campaigns that started, every
 /// `interval`, until `shutdown`; a failed round is logged and retried next time.
-async fn bi_jobs(pool: PgPool, interval: Duration, shutdown: CancellationToken) -> Result<(), String> {
+async fn bi_jobs(
+    pool: PgPool,
+    interval: Duration,
+    shutdown: CancellationToken,
+) -> Result<(), String> {
     loop {
         let now = time::OffsetDateTime::now_utc();
         let round = async {

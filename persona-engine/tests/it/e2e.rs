@@ -263,11 +263,18 @@ async fn engine_counts(pool: &sqlx::PgPool) -> (i64, i64) {
     .unwrap()
 }
 
+/// The bus's ack deadline in the kill test.
+const ACK_WAIT_SECS: u64 = 2;
+
 #[tokio::test]
 async fn kill_9_during_ingestion_loses_and_doubles_nothing() {
     let chain = Chain::new().await;
     let database = TestDatabase::create("trex_persona_kill").await;
-    let env = chain.env(&database, "postgres");
+    let mut env = chain.env(&database, "postgres");
+    // What the killed engine had claimed from the bus but not acknowledged comes back only after
+    // the ack deadline; at its default (30 s, counted from the claim) the check below would race
+    // it. A short deadline keeps the test about losing and doubling, not about waiting.
+    env.push(("TREX_PERSONA_BUS_ACK_WAIT_SECS", ACK_WAIT_SECS.to_string()));
     let engine = Engine::start(&env, free_port()).await;
     let mut passports = Vec::new();
     for i in 1..=8 {
@@ -290,7 +297,7 @@ async fn kill_9_during_ingestion_loses_and_doubles_nothing() {
     let _engine = Engine::start(&env, port).await;
     let pool = trex_persona::service::connect(database.url()).await.unwrap();
     let logs = chain.logs().await as i64;
-    let counts = eventually(Duration::from_secs(30), || async {
+    let counts = eventually(Duration::from_secs(ACK_WAIT_SECS + 30), || async {
         let counts = engine_counts(&pool).await;
         (counts == (logs, mints)).then_some(counts)
     })

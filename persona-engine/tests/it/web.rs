@@ -34,11 +34,12 @@ fn csrf_of(page: &str) -> String {
 
 #[tokio::test]
 async fn pages_logins_export_delete_and_screenshot() {
+    let _ = tracing_subscriber::fmt().with_test_writer().try_init();
     let db = TestDatabase::create("persona_web").await;
     let pool = sqlx::PgPool::connect(db.url()).await.unwrap();
-    trex_persona_graph::migrate(&pool).await.unwrap();
-    trex_persona_bi::migrate(&pool).await.unwrap();
-    trex_persona::migrate(&pool).await.unwrap();
+    // Every crate's tables, as `trex-persona serve` has them: deleting a user's data also
+    // reaches the gateway's raw validator results (ingest).
+    trex_persona::service::migrate_all(&pool).await.unwrap();
 
     // A passport on anvil, owned by dev key 1.
     let anvil = Anvil::start(&[]).await;
@@ -50,11 +51,14 @@ async fn pages_logins_export_delete_and_screenshot() {
     let passport_id = PassportClient::new(passport_address, user).create_passport().await.unwrap();
     let passport_id = i64::try_from(passport_id).unwrap();
 
-    // The graph as the projector would leave it, a cohort and a snapshot.
+    // The graph as the projector would leave it (the user holds 12 NFTs, the others 7 to 16),
+    // two cohorts, the user a member of one of them only, and two snapshots.
     sqlx::query(
         "INSERT INTO persona_features (passport_id, nft_count, passport_created_at) \
-         SELECT id, id % 10 + 7, now() FROM generate_series(1, 40) id",
+         SELECT id, CASE WHEN id = $1 THEN 12 ELSE id % 10 + 7 END, now() \
+         FROM generate_series(1, 40) id",
     )
+    .bind(passport_id)
     .execute(&pool)
     .await
     .unwrap();
@@ -71,6 +75,11 @@ async fn pages_logins_export_delete_and_screenshot() {
     }))
     .unwrap();
     trex_persona_bi::create_cohort(&pool, "acme", "collectors", &definition, 100.0).await.unwrap();
+    let definition = serde_json::from_value(serde_json::json!({
+        "criteria": [{ "expr": "nft_count >= 15", "weight": 1.0 }]
+    }))
+    .unwrap();
+    trex_persona_bi::create_cohort(&pool, "acme", "whales", &definition, 100.0).await.unwrap();
     let now = trex_sdk::time::OffsetDateTime::now_utc();
     trex_persona_bi::snapshot_cohorts(&pool, now - trex_sdk::time::Duration::days(1))
         .await
@@ -175,7 +184,9 @@ async fn pages_logins_export_delete_and_screenshot() {
         .await
         .unwrap();
     assert!(
-        me.contains(&format!("did:trex:31337:{passport_id}")) && me.contains("collectors"),
+        me.contains(&format!("did:trex:31337:{passport_id}"))
+            && me.contains("<li>acme: collectors</li>")
+            && !me.contains("whales"),
         "{me}"
     );
     let csrf = csrf_of(&me);
@@ -212,6 +223,13 @@ async fn pages_logins_export_delete_and_screenshot() {
             .await
             .unwrap();
     assert_eq!(left, 0);
+    let memberships: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM bi_cohort_members WHERE passport_id = $1")
+            .bind(passport_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(memberships, 0, "cohort memberships are off-chain data too");
 
     // Headless Chromium on the served project page (saved with the session's HTML, since
     // Chromium's command line cannot send the cookie).

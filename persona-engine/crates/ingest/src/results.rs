@@ -62,11 +62,12 @@ impl ValidatorResultStore {
         let observed_at = i64::try_from(result.observed_at)
             .map_err(|_| IngestError::Overflow(result.observed_at))?;
         let mut tx = self.pool.begin().await?;
-        let deleted: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM deleted_validator_results WHERE id = $1)")
-                .bind(&result.id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let deleted: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM deleted_validator_results WHERE id = $1)",
+        )
+        .bind(&result.id)
+        .fetch_one(&mut *tx)
+        .await?;
         if deleted {
             return Ok(Accepted::Duplicate);
         }

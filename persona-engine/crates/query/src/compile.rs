@@ -7,6 +7,7 @@ use crate::{
     MatchRequest, QueryError, Scoring,
     catalogue::ValueType,
     expr::{self, Invalid, Lookups, Param, Params},
+    prune,
 };
 
 /// The most bind parameters one statement may have (Postgres allows 65535; a request that needs
@@ -17,6 +18,9 @@ pub const MAX_PARAMS: usize = 4096;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {
     sql: String,
+    /// The candidate rankings tried before `sql` (see [`prune`]): each the statement with
+    /// `persona_features` replaced by its candidates, and the check that proves it complete.
+    probes: Vec<(String, f64)>,
     params: Vec<Param>,
     weights: Vec<f64>,
     limit: u32,
@@ -36,8 +40,36 @@ impl CompiledQuery {
     }
 
     /// Runs the statement and shapes its rows into a page.
+    ///
+    /// First ranks the candidate sets of the pruning plan (index-driven, small) while their page cannot
+    /// be proven to be the whole table's; the result is always the statement's.
     pub async fn fetch(&self, pool: &PgPool) -> Result<MatchPage, QueryError> {
-        let mut rows = self.bound(&self.sql).fetch_all(pool).await?;
+        for (sql, bound) in &self.probes {
+            let rows = self.bound(sql).fetch_all(pool).await?;
+            if let Some(kth) = rows.get(self.limit as usize) {
+                let kth: f64 = kth.try_get(1)?;
+                if kth > bound + prune::EPSILON {
+                    return self.page(rows);
+                }
+            }
+        }
+        self.fetch_unpruned(pool).await
+    }
+
+    /// Runs only [`sql`](Self::sql), scoring every passport the filter admits: the reference
+    /// [`fetch`](Self::fetch) must agree with (tests and benchmarks compare them).
+    pub async fn fetch_unpruned(&self, pool: &PgPool) -> Result<MatchPage, QueryError> {
+        let rows = self.bound(&self.sql).fetch_all(pool).await?;
+        self.page(rows)
+    }
+
+    /// The candidate statements tried before [`sql`](Self::sql), most selective first, each with
+    /// the PMS no passport outside its candidates exceeds; same parameters and columns.
+    pub fn probes(&self) -> impl Iterator<Item = (&str, f64)> {
+        self.probes.iter().map(|(sql, bound)| (sql.as_str(), *bound))
+    }
+
+    fn page(&self, mut rows: Vec<PgRow>) -> Result<MatchPage, QueryError> {
         let more = rows.len() > self.limit as usize;
         rows.truncate(self.limit as usize);
         let total: f64 = self.weights.iter().sum();
@@ -117,8 +149,11 @@ pub fn compile(request: &MatchRequest) -> Result<CompiledQuery, QueryError> {
     let mut params = Params::default();
     let mut lookups = Lookups::default();
     let mut values = Vec::with_capacity(request.criteria.len());
+    let mut access = Vec::with_capacity(request.criteria.len());
     for (i, criterion) in request.criteria.iter().enumerate() {
-        values.push(criterion_value(i, criterion, &mut params, &mut lookups)?);
+        let (value, test) = criterion_value(i, criterion, &mut params, &mut lookups)?;
+        values.push(value);
+        access.push((criterion.weight, test));
     }
     let weights: Vec<f64> = request.criteria.iter().map(|c| c.weight).collect();
     let total: f64 = weights.iter().sum();
@@ -127,7 +162,7 @@ pub fn compile(request: &MatchRequest) -> Result<CompiledQuery, QueryError> {
     }
     let filter = match &request.filter {
         Some(src) => {
-            let expr::Compiled { sql, ty, position } =
+            let expr::Compiled { sql, ty, position, .. } =
                 expr::compile(src, &mut params, &mut lookups).map_err(|e| located("filter", e))?;
             want("filter", ty, ValueType::Bool, "a filter", position)?;
             sql
@@ -163,26 +198,41 @@ pub fn compile(request: &MatchRequest) -> Result<CompiledQuery, QueryError> {
     let values_in: Vec<String> =
         values.iter().enumerate().map(|(i, sql)| format!("{sql} AS v{i}")).collect();
     let joins: String = lookups.joins.iter().map(|j| format!(" {j}")).collect();
-    let sql = format!(
+    let head = format!(
         "SELECT r.* FROM (\
          SELECT s.passport_id, ({score}) / {total} * 100 AS pms, {values_out} FROM (\
-         SELECT f.passport_id, {values_in} FROM persona_features f{joins} WHERE {filter}\
-         ) s) r {after}ORDER BY r.pms DESC, r.passport_id ASC LIMIT {limit_param}",
+         SELECT f.passport_id, {values_in} FROM ",
         score = score.join(" + "),
         values_out = values_out.join(", "),
         values_in = values_in.join(", "),
+    );
+    let tail = format!(
+        "{joins} WHERE {filter}) s) r {after}ORDER BY r.pms DESC, r.passport_id ASC \
+         LIMIT {limit_param}",
         after = if after.is_empty() { after } else { format!("{after} ") },
     );
-    Ok(CompiledQuery { sql, params: params.0, weights, limit })
+    let sql = format!("{head}persona_features f{tail}");
+    let probes = prune::probes(&access, weights.iter().sum(), &joins)
+        .into_iter()
+        .map(|probe| {
+            let sql = format!(
+                "{head}({}) c JOIN persona_features f ON f.passport_id = c.passport_id{tail}",
+                probe.candidates
+            );
+            (sql, probe.bound)
+        })
+        .collect();
+    Ok(CompiledQuery { sql, probes, params: params.0, weights, limit })
 }
 
-/// The SQL of V(Cᵢ) ∈ [0, 1] for criterion `i`.
+/// The SQL of V(Cᵢ) ∈ [0, 1] for criterion `i` and, for a binary criterion whose rows an index
+/// finds, its test (V = 1 exactly where it is true).
 fn criterion_value(
     i: usize,
     criterion: &Criterion,
     params: &mut Params,
     lookups: &mut Lookups,
-) -> Result<String, QueryError> {
+) -> Result<(String, Option<String>), QueryError> {
     if !(criterion.weight.is_finite() && criterion.weight > 0.0) {
         return Err(invalid(
             format!("criteria[{i}].weight: must be a finite number > 0, got {}", criterion.weight),
@@ -190,12 +240,13 @@ fn criterion_value(
         ));
     }
     let label = format!("criteria[{i}].expr");
-    let expr::Compiled { sql, ty, position } =
+    let expr::Compiled { sql, ty, position, indexed } =
         expr::compile(&criterion.expr, params, lookups).map_err(|e| located(&label, e))?;
-    match criterion.scoring {
+    let value = match criterion.scoring {
         Scoring::Binary => {
             want(&label, ty, ValueType::Bool, "binary scoring", position)?;
-            Ok(format!("(CASE WHEN {sql} THEN 1 ELSE 0 END)::float8"))
+            let value = format!("(CASE WHEN {sql} THEN 1 ELSE 0 END)::float8");
+            return Ok((value, indexed.then_some(sql)));
         }
         Scoring::Linear { min, max } => {
             want(&label, ty, ValueType::Number, "linear scoring", position)?;
@@ -209,9 +260,9 @@ fn criterion_value(
             }
             let min = params.push(Param::Float(min));
             let max = params.push(Param::Float(max));
-            Ok(format!(
+            format!(
                 "COALESCE(LEAST(GREATEST((({sql})::float8 - {min}) / ({max} - {min}), 0), 1), 0)"
-            ))
+            )
         }
         Scoring::Log { max } => {
             want(&label, ty, ValueType::Number, "log scoring", position)?;
@@ -222,11 +273,10 @@ fn criterion_value(
                 ));
             }
             let max = params.push(Param::Float(max));
-            Ok(format!(
-                "COALESCE(LEAST(ln(1 + GREATEST(({sql})::float8, 0)) / ln(1 + {max}), 1), 0)"
-            ))
+            format!("COALESCE(LEAST(ln(1 + GREATEST(({sql})::float8, 0)) / ln(1 + {max}), 1), 0)")
         }
-    }
+    };
+    Ok((value, None))
 }
 
 fn invalid(message: impl Into<String>, position: Option<(u64, u64)>) -> QueryError {

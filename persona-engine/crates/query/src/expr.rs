@@ -88,6 +88,8 @@ pub(crate) struct Compiled {
     pub(crate) ty: ValueType,
     /// Where the expression starts, for errors about the whole of it.
     pub(crate) position: Option<(u64, u64)>,
+    /// Whether the rows where it is true can be found through an index (see [`indexed`]).
+    pub(crate) indexed: bool,
 }
 
 /// Parses `src` and translates it.
@@ -105,7 +107,68 @@ pub(crate) fn compile(
     let expr = parse(src)?;
     let (sql, ty) = Translator { params, lookups, depth: 0 }.expr(&expr)?;
     let position = Invalid::at("", expr.span()).position;
-    Ok(Compiled { sql, ty, position })
+    Ok(Compiled { sql, ty, position, indexed: indexed(&expr) })
+}
+
+/// Whether Postgres can find the rows where a (type-checked) boolean expression is true through
+/// an index rather than a scan: a comparison of an indexed feature column with literals,
+/// `has_badge(..)`, or a conjunction with such a part. Conservative: `false` only costs the
+/// ranking its shortcut (see `prune`), never correctness.
+fn indexed(expr: &Expr) -> bool {
+    use BinaryOperator as B;
+    match expr {
+        Expr::Nested(inner) => indexed(inner),
+        Expr::BinaryOp { left, op: B::And, right } => indexed(left) || indexed(right),
+        Expr::BinaryOp { left, op: B::Eq | B::Lt | B::LtEq | B::Gt | B::GtEq, right } => {
+            (column(left) && literal(right)) || (literal(left) && column(right))
+        }
+        Expr::Between { expr, negated: false, low, high } => {
+            column(expr) && literal(low) && literal(high)
+        }
+        Expr::In { expr, target: InTarget::List(list), negated: false, .. } => {
+            column(expr) && list.iter().all(literal)
+        }
+        Expr::IsNotNull(inner) => column(inner),
+        Expr::Function(call) => matches!(
+            call.name.0.as_slice(),
+            [ObjectNamePart::Identifier(name)]
+                if catalogue::function(&name.value)
+                    .is_some_and(|f| matches!(f.lookup, Lookup::Exists { .. }))
+        ),
+        _ => false,
+    }
+}
+
+/// A feature that is a plain indexed column of `persona_features` (every such column has a
+/// btree index, migration 30001).
+fn column(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => column(inner),
+        Expr::Identifier(ident) => catalogue::feature(&ident.value).is_some_and(|f| {
+            f.sql
+                .strip_prefix("f.")
+                .is_some_and(|c| c.chars().all(|c| c == '_' || c.is_ascii_alphanumeric()))
+        }),
+        _ => false,
+    }
+}
+
+/// A literal that compares with a column without casting the column: an integer (bound as
+/// `int8`, in the integer operator family) or a string. A fractional number would cast an
+/// integer column to `float8` and lose its index.
+fn literal(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => literal(inner),
+        Expr::UnaryOp { op: UnaryOperator::Minus | UnaryOperator::Plus, expr } => {
+            matches!(&**expr, Expr::Value(v) if matches!(&v.value, Value::Number(text, _) if text.parse::<i64>().is_ok()))
+        }
+        Expr::Value(v) => match &v.value {
+            Value::Number(text, _) => text.parse::<i64>().is_ok(),
+            Value::SingleQuotedString(_) => true,
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 fn parse(src: &str) -> Result<Expr, Invalid> {

@@ -4,6 +4,7 @@ pub mod catalogue;
 mod compile;
 mod error;
 mod expr;
+mod prune;
 mod request;
 
 pub use catalogue::ValueType;

@@ -131,10 +131,8 @@ async fn deleting_a_passports_results_keeps_them_from_coming_back() {
     assert_eq!(store.delete_passport(7).await.unwrap(), 1);
     assert_eq!(store.get("0xabc:1").await.unwrap(), None);
     assert_eq!(store.get("0xabc:2").await.unwrap(), Some(other));
-    let outbox: Vec<String> = sqlx::query_scalar("SELECT message_id FROM ingest_outbox")
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let outbox: Vec<String> =
+        sqlx::query_scalar("SELECT message_id FROM ingest_outbox").fetch_all(&pool).await.unwrap();
     assert_eq!(outbox, ["validator.result:0xabc:2"]);
     // A validator retrying the deleted result is acknowledged; nothing comes back.
     assert_eq!(store.insert("validator-a", &mine).await.unwrap(), Accepted::Duplicate);

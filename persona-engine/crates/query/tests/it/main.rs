@@ -3,4 +3,5 @@
 mod harness;
 mod paging;
 mod plan;
+mod pruning;
 mod ranking;
