@@ -7,6 +7,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 use tokio::sync::watch;
 use tracing::info;
 use trex_da_client::DaClient;
+use trex_service_support::redact_url;
 
 use crate::{
     Batcher, BatcherError, ChannelConfig, DaPoster, Ledger, Metrics, RpcL2Source, SpanParams,
@@ -137,7 +138,7 @@ impl Args {
     pub async fn run(self, shutdown: watch::Receiver<bool>) -> Result<(), BatcherError> {
         let (rollup, signer) = self.validate()?;
         let ledger = Ledger::connect(&self.database_url).await.map_err(|err| {
-            BatcherError::Config(format!("database {}: {err}", redact(&self.database_url)))
+            BatcherError::Config(format!("database {}: {err}", redact_url(&self.database_url)))
         })?;
         let metrics = Metrics::new();
         let bound = metrics.serve(self.metrics_addr).await?;
@@ -175,17 +176,6 @@ impl Args {
         };
         let batcher = Batcher::new(source, ledger, txmgr, poster, config, metrics).await?;
         batcher.run(self.poll_interval, shutdown).await
-    }
-}
-
-/// The URL without its password.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_string(),
     }
 }
 

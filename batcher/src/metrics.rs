@@ -1,6 +1,6 @@
 //! Prometheus metrics of the batcher and their `/metrics` endpoint.
 
-use prometheus::{Encoder, IntCounter, IntGauge, Registry, TextEncoder};
+use prometheus::{IntCounter, IntGauge, Registry};
 use std::net::SocketAddr;
 
 use crate::BatcherError;
@@ -56,9 +56,7 @@ impl Metrics {
 
     /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("encodable");
-        String::from_utf8(out).expect("text format is UTF-8")
+        trex_service_support::render_metrics(&self.registry)
     }
 
     /// Serves `GET /metrics` on `addr` in the background; returns the bound address.

@@ -1,8 +1,6 @@
 //! Prometheus metrics, served at `/metrics` on the API port.
 
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
 
 /// The bridge's metrics, in their own registry (prefix `trex_da_`), labelled by backend.
 #[derive(Debug, Clone)]
@@ -50,9 +48,7 @@ impl Metrics {
 
     /// The metrics in Prometheus text format.
     pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding");
-        String::from_utf8(out).expect("prometheus text is UTF-8")
+        trex_service_support::render_metrics(&self.registry)
     }
 }
 

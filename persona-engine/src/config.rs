@@ -9,7 +9,7 @@ use url::Url;
 
 use trex_persona_pipeline::BusConfig;
 
-use crate::{PersonaError, RateLimit};
+use crate::{PersonaError, RateLimit, jobs::JobsConfig};
 
 /// A client of the validator-result gateway and its HMAC key, `id=<hex key>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -70,6 +70,9 @@ pub struct Args {
     /// The HTTP API.
     #[command(flatten)]
     pub api: ApiArgs,
+    /// The scheduled jobs.
+    #[command(flatten)]
+    pub jobs: JobsArgs,
     /// The pipeline's bus: `postgres` (embedded) or
     /// `nats://host:port[?stream=NAME&prefix=PREFIX]` (JetStream).
     #[arg(long, env = "TREX_PERSONA_BUS", default_value = "postgres", global = true)]
@@ -162,6 +165,42 @@ pub struct ApiArgs {
     pub bi_interval_secs: u64,
 }
 
+/// The scheduled jobs `serve` runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JobsArgs {
+    /// Seconds between retrainings of the interest model of every category with labels (and at
+    /// start, a category without a model is trained); 0 disables retraining.
+    #[arg(
+        long = "model.retrain-interval-secs",
+        env = "TREX_PERSONA_MODEL_RETRAIN_INTERVAL_SECS",
+        default_value_t = 86_400,
+        global = true
+    )]
+    pub model_retrain_interval_secs: u64,
+    /// Seconds the Postgres bus keeps a message every consumer group acknowledged before the
+    /// hourly pruning deletes it (also how long a re-published id is recognised as a duplicate).
+    #[arg(
+        long = "bus.retention-secs",
+        env = "TREX_PERSONA_BUS_RETENTION_SECS",
+        default_value_t = 7 * 86_400,
+        global = true
+    )]
+    pub bus_retention_secs: u64,
+}
+
+impl JobsArgs {
+    fn into_config(self) -> Result<JobsConfig, PersonaError> {
+        if self.bus_retention_secs == 0 {
+            return Err(config_error("--bus.retention-secs must be at least 1"));
+        }
+        Ok(JobsConfig {
+            retrain_interval: (self.model_retrain_interval_secs > 0)
+                .then(|| std::time::Duration::from_secs(self.model_retrain_interval_secs)),
+            bus_retention: std::time::Duration::from_secs(self.bus_retention_secs),
+        })
+    }
+}
+
 /// What `trex-persona` does.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -247,6 +286,8 @@ pub struct Config {
     pub web_origin: Url,
     /// How often cohort sizes are recorded and started campaigns' audiences frozen.
     pub bi_interval: std::time::Duration,
+    /// Interest model retraining and bus pruning.
+    pub jobs: JobsConfig,
 }
 
 /// A checked command.
@@ -369,6 +410,7 @@ impl Args {
                     },
                     web_origin,
                     bi_interval: std::time::Duration::from_secs(self.api.bi_interval_secs),
+                    jobs: self.jobs.into_config()?,
                 })))
             }
             Command::ApiKey(ApiKeyCommand::Create { project }) => {
@@ -395,17 +437,6 @@ impl Args {
                 })
             }
         }
-    }
-}
-
-/// The URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 
@@ -473,6 +504,22 @@ mod tests {
     }
 
     #[test]
+    fn job_schedules() {
+        let jobs = serve(&[]).unwrap().jobs;
+        assert_eq!(jobs.retrain_interval, Some(std::time::Duration::from_secs(86_400)));
+        assert_eq!(jobs.bus_retention, std::time::Duration::from_secs(7 * 86_400));
+        let jobs = serve(&["--model.retrain-interval-secs=600", "--bus.retention-secs", "3600"])
+            .unwrap()
+            .jobs;
+        assert_eq!(jobs.retrain_interval, Some(std::time::Duration::from_secs(600)));
+        assert_eq!(jobs.bus_retention, std::time::Duration::from_secs(3600));
+        let disabled = serve(&["--model.retrain-interval-secs=0"]).unwrap().jobs;
+        assert_eq!(disabled.retrain_interval, None, "0 disables retraining");
+        assert!(serve(&["--bus.retention-secs=0"]).is_err());
+        assert!(parse(&["--model.retrain-interval-secs=-1"]).is_err());
+    }
+
+    #[test]
     fn gateway_clients_split_like_the_environment_variable() {
         let config = serve(&[&format!("--gateway.client=a={KEY},b={KEY}")]).unwrap();
         assert_eq!(config.gateway_clients.len(), 2);
@@ -526,10 +573,5 @@ mod tests {
         assert!(matches!(action, Ok(Action::Backfill { from: 5, to: 9, chunk_size: 2000, .. })));
         let reversed = parse(&["backfill", "--from=9", "--to=5", "--l2-rpc=http://127.0.0.1:1"]);
         assert!(reversed.unwrap().into_action().is_err());
-    }
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
     }
 }

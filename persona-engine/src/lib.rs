@@ -5,6 +5,7 @@ mod api_keys;
 pub mod config;
 mod error;
 mod gateway;
+pub mod jobs;
 mod metrics;
 mod openapi;
 mod rate_limit;
@@ -16,6 +17,7 @@ pub use api_keys::{ApiKey, ApiKeys, KEY_PREFIX, MAX_PROJECT_LEN};
 pub use config::{Action, Args, ChainConfig, Config, GatewayClient};
 pub use error::PersonaError;
 pub use gateway::MAX_CLOCK_SKEW;
+pub use jobs::JobsConfig;
 pub use metrics::Metrics;
 pub use rate_limit::RateLimit;
 

@@ -1,5 +1,6 @@
 //! Wiring: migrations of every crate, then the chain listener, the outbox relay, the graph
-//! projector and the HTTP server running side by side until shutdown.
+//! projector, the BI refresher, the scheduled jobs and the HTTP server running side by side until
+//! shutdown.
 
 use std::time::Duration;
 
@@ -10,11 +11,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 use trex_persona_ingest::{IdentityContracts, IngestStore, Listener, ListenerConfig, RelayConfig};
+use trex_persona_pipeline::{BusConfig, PgBus};
+use trex_service_support::redact_url;
 
 use crate::{
     Action, ApiKeys, ChainConfig, Config, Metrics, PersonaError,
     api::{ApiState, router},
-    config::redact,
 };
 
 /// Connects to the engine's database.
@@ -24,7 +26,9 @@ pub async fn connect(database_url: &str) -> Result<PgPool, PersonaError> {
         .acquire_timeout(Duration::from_secs(10))
         .connect(database_url)
         .await
-        .map_err(|err| PersonaError::Config(format!("database {}: {err}", redact(database_url))))
+        .map_err(|err| {
+            PersonaError::Config(format!("database {}: {err}", redact_url(database_url)))
+        })
 }
 
 /// Runs the migrations of every crate of the engine on `pool`.
@@ -36,6 +40,7 @@ pub async fn migrate_all(pool: &PgPool) -> Result<(), PersonaError> {
     trex_persona_pipeline::migrate(pool).await.map_err(|e| task("pipeline migrations")(&e))?;
     trex_persona_graph::migrate(pool).await.map_err(|e| task("graph migrations")(&e))?;
     trex_persona_bi::migrate(pool).await.map_err(|e| task("bi migrations")(&e))?;
+    trex_persona_model::migrate(pool).await.map_err(|e| task("model migrations")(&e))?;
     crate::migrate(pool).await
 }
 
@@ -105,6 +110,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Pers
     let bus = trex_persona_pipeline::connect(&config.bus, &pool)
         .await
         .map_err(|err| PersonaError::Task { task: "bus", message: err.to_string() })?;
+    // The bus is behind `dyn Bus`; pruning needs the Postgres backend itself, a second handle
+    // on the same tables.
+    let prunable_bus = match &config.bus {
+        BusConfig::Postgres(pg) => Some(
+            PgBus::open(pool.clone(), pg.clone())
+                .await
+                .map_err(|err| PersonaError::Task { task: "bus", message: err.to_string() })?,
+        ),
+        BusConfig::Nats(_) => None,
+    };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     info!(
         target: "persona", addr = %listener.local_addr()?, chain_id, passport = %contracts.passport,
@@ -125,7 +140,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Pers
         trex_persona_ingest::OutboxRelay::new(pool.clone(), bus.clone(), RelayConfig::new(RELAY));
     let projector = trex_persona_graph::Projector::new(pool.clone());
     let metrics = Metrics::new();
-    let state = ApiState::new(pool.clone(), &config.gateway_clients, config.rate_limit, metrics);
+    let state =
+        ApiState::new(pool.clone(), &config.gateway_clients, config.rate_limit, metrics.clone());
     let web_state = crate::web::WebState {
         pool: pool.clone(),
         keys: ApiKeys::new(pool.clone()),
@@ -156,6 +172,12 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<(), Pers
     let bi_pool = pool.clone();
     let bi_interval = config.bi_interval;
     tasks.spawn(async move { ("bi jobs", bi_jobs(bi_pool, bi_interval, stop).await) });
+    let stop = shutdown.clone();
+    let jobs = crate::jobs::run(pool.clone(), prunable_bus, config.jobs.clone(), metrics, stop);
+    tasks.spawn(async move {
+        jobs.await;
+        ("scheduled jobs", Ok(()))
+    });
     let stop = shutdown.clone();
     tasks.spawn(async move {
         let served =

@@ -6,9 +6,7 @@ use jsonrpsee::{
     server::middleware::rpc::RpcServiceBuilder,
     types::Request,
 };
-use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, Registry, TextEncoder,
-};
+use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntGauge, Registry};
 use std::{
     collections::HashSet,
     net::SocketAddr,
@@ -132,9 +130,7 @@ impl Metrics {
 
     /// The metrics in Prometheus text format.
     pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("text encoding");
-        String::from_utf8(out).expect("prometheus text is UTF-8")
+        trex_service_support::render_metrics(&self.registry)
     }
 
     /// A JSON-RPC middleware layer timing every call by method name.

@@ -1,6 +1,6 @@
 //! Prometheus metrics of the service, served on the API's `GET /metrics`.
 
-use prometheus::{Encoder, IntCounterVec, Opts, Registry, TextEncoder};
+use prometheus::{IntCounterVec, Opts, Registry};
 
 /// The service's metrics.
 #[derive(Debug, Clone)]
@@ -32,9 +32,7 @@ impl Metrics {
 
     /// The metrics in the Prometheus text format.
     pub fn render(&self) -> String {
-        let mut out = Vec::new();
-        TextEncoder::new().encode(&self.registry.gather(), &mut out).expect("encodable");
-        String::from_utf8(out).expect("text format is UTF-8")
+        trex_service_support::render_metrics(&self.registry)
     }
 }
 

@@ -19,6 +19,7 @@ use trex_sdk::{
     MintAttestationJson, SignedMintAttestation, SignedSolanaLink, SignedWeb2Link,
     SolanaLinkAttestation, ValidateRequest, ValidatorInfo, Web2LinkAttestation,
 };
+use trex_service_support::redact_url;
 use trex_solana_rpc::{SolanaAddress, SolanaRpc, link_message, verify_signature};
 use trex_zktls::{Fact, Provider as ZkTlsProvider, ReclaimProof, VerifierConfig, ZkTlsError};
 
@@ -26,7 +27,7 @@ use crate::{
     attest::Attester,
     chain::{Head, IdentityChain},
     conditions::{ClassConditions, Condition, params_hash},
-    config::{Config, identity_predeploys, redact},
+    config::{Config, identity_predeploys},
     error::ValidatorError,
     evaluate::{Chains, CheckContext, Consumption, Environment, evaluate},
     metrics::Metrics,
@@ -87,7 +88,7 @@ impl Validator {
     /// addresses default to the predeploys of the L2's chain id.
     pub async fn connect(config: &Config) -> Result<Self, ValidatorError> {
         let store = Store::connect(&config.database_url).await.map_err(|err| {
-            ValidatorError::Config(format!("database {}: {err}", redact(&config.database_url)))
+            ValidatorError::Config(format!("database {}: {err}", redact_url(&config.database_url)))
         })?;
         let l2 = DynProvider::new(RootProvider::<Ethereum>::new_http(config.l2_rpc.clone()));
         let chain_id = l2.get_chain_id().await.map_err(|err| {
