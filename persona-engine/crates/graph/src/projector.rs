@@ -2,6 +2,7 @@
 
 use std::{future::Future, time::Duration};
 
+use futures::StreamExt as _;
 use sqlx::PgPool;
 use trex_persona_ingest::{
     OutboxEvent, TOPIC_CHAIN_APPLY, TOPIC_CHAIN_RETRACT, TOPIC_VALIDATOR_RESULT,
@@ -159,15 +160,32 @@ async fn reject(pool: &PgPool, message: &Message, error: &GraphError) -> Result<
 pub struct Projector {
     pool: PgPool,
     batch: usize,
+    concurrency: usize,
     wait: Duration,
     retry: Duration,
 }
 
 impl Projector {
     /// A projector writing to `pool` (migrated with [`migrate`](crate::migrate)); it takes up
-    /// to 64 deliveries at a time.
+    /// to 64 deliveries at a time and applies up to 8 of them at once.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool, batch: 64, wait: Duration::from_secs(1), retry: Duration::from_secs(1) }
+        Self {
+            pool,
+            batch: 64,
+            concurrency: 8,
+            wait: Duration::from_secs(1),
+            retry: Duration::from_secs(1),
+        }
+    }
+
+    /// Sets how many deliveries of a batch are applied at once (at least 1), each in its own
+    /// transaction on its own connection. [`apply`] serialises the messages of one passport or
+    /// badge class and re-derives from committed rows, so the order they commit in does not
+    /// matter (as with several members of one consumer group); concurrency only overlaps the
+    /// commits' waits for the disk.
+    pub fn with_concurrency(mut self, concurrency: usize) -> Self {
+        self.concurrency = concurrency.max(1);
+        self
     }
 
     /// Sets how many deliveries are fetched at a time (at least 1).
@@ -226,15 +244,14 @@ impl Projector {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let mut done = Vec::with_capacity(deliveries.len());
-            let mut failed = false;
-            for delivery in deliveries {
-                if self.handle(&delivery).await {
-                    done.push(delivery);
-                } else {
-                    failed = true;
-                }
-            }
+            let handled: Vec<(bool, Delivery)> = futures::stream::iter(deliveries)
+                .map(|delivery| async move { (self.handle(&delivery).await, delivery) })
+                .buffer_unordered(self.concurrency)
+                .collect()
+                .await;
+            let mut failed = handled.iter().any(|(ok, _)| !ok);
+            let done: Vec<Delivery> =
+                handled.into_iter().filter_map(|(ok, delivery)| ok.then_some(delivery)).collect();
             if let Err(error) = subscription.ack_all(&done).await {
                 // Unacknowledged deliveries come again and are skipped as duplicates.
                 if !error.is_temporary() {

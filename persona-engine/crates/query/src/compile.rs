@@ -18,9 +18,10 @@ pub const MAX_PARAMS: usize = 4096;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledQuery {
     sql: String,
-    /// The candidate rankings tried before `sql` (see [`prune`]): each the statement with
-    /// `persona_features` replaced by its candidates, and the check that proves it complete.
-    probes: Vec<(String, f64)>,
+    /// The candidate rankings tried before `sql` (see [`prune`]): the statement restricted to
+    /// each branch, and the levels with the bounds that prove them complete.
+    branches: Vec<String>,
+    levels: Vec<prune::Level>,
     params: Vec<Param>,
     weights: Vec<f64>,
     limit: u32,
@@ -41,16 +42,32 @@ impl CompiledQuery {
 
     /// Runs the statement and shapes its rows into a page.
     ///
-    /// First ranks the candidate sets of the pruning plan (index-driven, small) while their page cannot
-    /// be proven to be the whole table's; the result is always the statement's.
+    /// First ranks the candidate levels of the pruning plan (index-driven, small), each branch
+    /// once and a level's new branches concurrently, until a level's page is proven to be the
+    /// whole table's; the result is always the statement's.
     pub async fn fetch(&self, pool: &PgPool) -> Result<MatchPage, QueryError> {
-        for (sql, bound) in &self.probes {
-            let rows = self.bound(sql).fetch_all(pool).await?;
-            if let Some(kth) = rows.get(self.limit as usize) {
-                let kth: f64 = kth.try_get(1)?;
-                if kth > bound + prune::EPSILON {
-                    return self.page(rows);
-                }
+        let keep = self.limit as usize + 1;
+        let mut best: Vec<(f64, i64, PgRow)> = Vec::new();
+        let mut ranked = vec![false; self.branches.len()];
+        for level in &self.levels {
+            let fresh: Vec<usize> =
+                level.branches.iter().copied().filter(|&b| !ranked[b]).collect();
+            let pages = futures::future::try_join_all(
+                fresh.iter().map(|&b| self.bound(&self.branches[b]).fetch_all(pool)),
+            )
+            .await?;
+            for b in fresh {
+                ranked[b] = true;
+            }
+            for row in pages.into_iter().flatten() {
+                best.push((row.try_get(1)?, row.try_get(0)?, row));
+            }
+            // The statement's order; one passport found by two branches has one score.
+            best.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            best.dedup_by_key(|(_, id, _)| *id);
+            best.truncate(keep);
+            if best.len() == keep && best[keep - 1].0 > level.bound + prune::EPSILON {
+                return self.page(best.into_iter().map(|(_, _, row)| row).collect());
             }
         }
         self.fetch_unpruned(pool).await
@@ -63,10 +80,13 @@ impl CompiledQuery {
         self.page(rows)
     }
 
-    /// The candidate statements tried before [`sql`](Self::sql), most selective first, each with
-    /// the PMS no passport outside its candidates exceeds; same parameters and columns.
-    pub fn probes(&self) -> impl Iterator<Item = (&str, f64)> {
-        self.probes.iter().map(|(sql, bound)| (sql.as_str(), *bound))
+    /// The candidate levels tried before [`sql`](Self::sql), most selective first: each level's
+    /// branch statements (same parameters and columns as `sql`) and the PMS no passport outside
+    /// their union exceeds.
+    pub fn levels(&self) -> impl Iterator<Item = (Vec<&str>, f64)> {
+        self.levels.iter().map(|level| {
+            (level.branches.iter().map(|&b| self.branches[b].as_str()).collect(), level.bound)
+        })
     }
 
     fn page(&self, mut rows: Vec<PgRow>) -> Result<MatchPage, QueryError> {
@@ -206,23 +226,29 @@ pub fn compile(request: &MatchRequest) -> Result<CompiledQuery, QueryError> {
         values_out = values_out.join(", "),
         values_in = values_in.join(", "),
     );
-    let tail = format!(
-        "{joins} WHERE {filter}) s) r {after}ORDER BY r.pms DESC, r.passport_id ASC \
-         LIMIT {limit_param}",
-        after = if after.is_empty() { after } else { format!("{after} ") },
-    );
-    let sql = format!("{head}persona_features f{tail}");
-    let probes = prune::probes(&access, weights.iter().sum(), &joins)
-        .into_iter()
-        .map(|probe| {
-            let sql = format!(
-                "{head}({}) c JOIN persona_features f ON f.passport_id = c.passport_id{tail}",
-                probe.candidates
-            );
-            (sql, probe.bound)
+    let tail = |condition: &str| {
+        format!(
+            "{joins} WHERE {condition}) s) r {after}ORDER BY r.pms DESC, \
+             r.passport_id ASC LIMIT {limit_param}",
+            after = if after.is_empty() { after.clone() } else { format!("{after} ") },
+        )
+    };
+    let sql = format!("{head}persona_features f{}", tail(&filter));
+    let plan = prune::plan(&access, weights.iter().sum());
+    // A branch finds its passports' ids through indexes alone (covering indexes, migration
+    // 30003) and reads the feature rows of those only.
+    let branches = plan
+        .branches
+        .iter()
+        .map(|conjunction| {
+            format!(
+                "{head}(SELECT f.passport_id FROM persona_features f{joins} WHERE {conjunction}) c \
+                 JOIN persona_features f ON f.passport_id = c.passport_id{}",
+                tail(&filter)
+            )
         })
         .collect();
-    Ok(CompiledQuery { sql, probes, params: params.0, weights, limit })
+    Ok(CompiledQuery { sql, branches, levels: plan.levels, params: params.0, weights, limit })
 }
 
 /// The SQL of V(Cᵢ) ∈ [0, 1] for criterion `i` and, for a binary criterion whose rows an index

@@ -76,7 +76,7 @@ async fn pruned_pages_equal_full_ranking() {
         // Every page, following the cursors, must match the unpruned statement's.
         for _ in 0..40 {
             let compiled = compile(&request).unwrap();
-            if compiled.probes().next().is_some() {
+            if compiled.levels().next().is_some() {
                 pruned_pages += 1;
             }
             let page = compiled.fetch(&pool).await.unwrap();
