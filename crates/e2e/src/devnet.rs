@@ -492,7 +492,8 @@ async fn wait_for(rpc: &Rpc, method: &str, timeout: Duration) {
     }
 }
 
-async fn wait_http(url: &str, timeout: Duration) {
+/// Waits until a GET of `url` answers with a success status.
+pub async fn wait_http(url: &str, timeout: Duration) {
     let deadline = Instant::now() + timeout;
     loop {
         if reqwest::get(url).await.is_ok_and(|r| r.status().is_success()) {

@@ -2,4 +2,5 @@
 
 mod deposits;
 mod faults;
+mod persona;
 mod pipeline;
