@@ -13,10 +13,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use tokio::sync::watch;
 use tracing::{info, warn};
-use trex_sdk::persona::{
-    CLIENT_HEADER, PersonaFact, SIGNATURE_HEADER, TIMESTAMP_HEADER, VALIDATOR_RESULTS_PATH,
-    ValidatorResult, gateway_signature,
-};
+use trex_sdk::persona::{PersonaFact, ValidatorResult, gateway_request};
 use trex_zktls::{ReclaimProof, VerifierConfig, verify};
 use url::Url;
 
@@ -134,24 +131,20 @@ impl Forwarder {
     }
 
     async fn post(&self, result: &ValidatorResult) -> DeliveryOutcome {
-        let Ok(url) = self.sink.url.join(VALIDATOR_RESULTS_PATH) else {
-            return DeliveryOutcome::Rejected(format!("cannot join {VALIDATOR_RESULTS_PATH}"));
-        };
         let body = serde_json::to_vec(result).expect("results serialise");
         let timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let signature = gateway_signature(&self.sink.key, timestamp, &body);
-        let response = self
-            .http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(CLIENT_HEADER, &self.sink.client)
-            .header(TIMESTAMP_HEADER, timestamp.to_string())
-            .header(SIGNATURE_HEADER, format!("sha256={signature}"))
-            .body(body)
-            .send()
-            .await;
+        let response = gateway_request(
+            &self.http,
+            self.sink.url.as_str(),
+            &self.sink.client,
+            &self.sink.key,
+            timestamp,
+            body,
+        )
+        .send()
+        .await;
         match response {
             Err(_) => DeliveryOutcome::Retry,
             Ok(response) if response.status().is_success() => DeliveryOutcome::Delivered,

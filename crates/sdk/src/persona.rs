@@ -182,6 +182,26 @@ pub fn gateway_signature(key: &[u8], timestamp: u64, body: &[u8]) -> String {
     alloy_primitives::hex::encode(gateway_mac(key, timestamp, body).finalize().into_bytes())
 }
 
+/// A signed `POST` of a validator result's JSON `body` to the gateway of the persona engine at
+/// `engine` (its base URL): the client id, the timestamp (Unix seconds) and the
+/// [`gateway_signature`] with the client's `key` in their headers. Send it with `.send()`.
+pub fn gateway_request(
+    http: &reqwest::Client,
+    engine: &str,
+    client: &str,
+    key: &[u8],
+    timestamp: u64,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
+    let signature = gateway_signature(key, timestamp, &body);
+    http.post(format!("{}{VALIDATOR_RESULTS_PATH}", engine.trim_end_matches('/')))
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(CLIENT_HEADER, client)
+        .header(TIMESTAMP_HEADER, timestamp.to_string())
+        .header(SIGNATURE_HEADER, format!("sha256={signature}"))
+        .body(body)
+}
+
 /// Checks a [`SIGNATURE_HEADER`] value (`sha256=<hex>`) in constant time.
 pub fn verify_gateway_signature(key: &[u8], timestamp: u64, body: &[u8], header: &str) -> bool {
     let Some(hex) = header.strip_prefix("sha256=") else { return false };

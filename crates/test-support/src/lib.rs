@@ -2,6 +2,7 @@
 //! Postgres database, so tests run in parallel without seeing each other's state.
 
 pub mod anvil;
+pub mod persona;
 pub mod postgres;
 
 pub use anvil::{Anvil, DEV_KEYS, wallet_provider};

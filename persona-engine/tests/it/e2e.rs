@@ -12,7 +12,11 @@ use serde_json::{Value, json};
 use trex_sdk::{
     BadgeClient, MintAttestation, PassportClient, TRexBadge, TRexPassport, deploy_identity,
 };
-use trex_test_support::{Anvil, DEV_KEYS, TestDatabase, wallet_provider};
+use trex_test_support::{
+    Anvil, DEV_KEYS, TestDatabase,
+    persona::{SEED_PROFILES, assert_seed_page, seed_facts, seed_query},
+    wallet_provider,
+};
 
 use crate::harness::{
     CLIENT, CLIENT_KEY, Engine, command, eventually, free_port, post_result, unix_now,
@@ -157,25 +161,6 @@ async fn post_facts(
     assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
 }
 
-/// The seed's query: "high DeFi activity AND CEX VIP level > 3 AND Twitch followers > 10,000",
-/// with the two thresholds as hard filters and all three as weighted, scaled criteria.
-fn seed_query() -> Value {
-    json!({
-        "filter": "cex_vip_level > 3 AND twitch_followers > 10000",
-        "criteria": [
-            { "expr": "defi_activity", "weight": 3, "scoring": { "mode": "log", "max": 1000 } },
-            { "expr": "cex_vip_level", "weight": 1, "scoring": { "mode": "linear", "min": 0, "max": 10 } },
-            { "expr": "twitch_followers", "weight": 1, "scoring": { "mode": "log", "max": 1000000 } },
-        ],
-    })
-}
-
-/// The PMS the seed query should give: Σ wᵢ·Vᵢ / Σ w × 100.
-fn seed_pms(defi: f64, vip: f64, followers: f64) -> f64 {
-    let log = |x: f64, max: f64| ((1.0 + x).ln() / (1.0 + max).ln()).min(1.0);
-    (3.0 * log(defi, 1000.0) + (vip / 10.0).min(1.0) + log(followers, 1e6)) / 5.0 * 100.0
-}
-
 #[tokio::test]
 async fn minted_badges_and_validator_results_reach_match_postgres_bus() {
     let chain = Chain::new().await;
@@ -190,13 +175,8 @@ async fn minted_badges_and_validator_results_reach_match_postgres_bus() {
     for i in 1..=4 {
         passports.push(chain.passport_of(i).await);
     }
-    let profiles = [(500u64, 5u32, 50_000u64), (40, 4, 12_000), (900, 6, 5_000), (700, 2, 20_000)];
-    for (passport, (defi, vip, followers)) in passports.iter().zip(profiles) {
-        let facts = json!([
-            { "kind": "contractActivity", "chain": "eip155:1", "category": "defi", "transactions": defi },
-            { "kind": "cexVipLevel", "exchange": "binance", "level": vip },
-            { "kind": "followers", "platform": "twitch", "count": followers },
-        ]);
+    for (passport, profile) in passports.iter().zip(SEED_PROFILES) {
+        let facts = seed_facts(profile);
         post_facts(&http, &engine, &format!("seed:{passport}"), *passport, facts).await;
     }
     let expected = [passports[0], passports[1]].map(passport_number);
@@ -206,16 +186,7 @@ async fn minted_badges_and_validator_results_reach_match_postgres_bus() {
     })
     .await
     .expect("the seed query returns passports 1 and 2");
-    for (result, (defi, vip, followers)) in page["matches"].as_array().unwrap().iter().zip(profiles)
-    {
-        let want = seed_pms(defi as f64, f64::from(vip), followers as f64);
-        let pms = result["pms"].as_f64().unwrap();
-        assert!((pms - want).abs() < 1e-6, "pms {pms} != {want}");
-        let breakdown = result["breakdown"].as_array().unwrap();
-        assert_eq!(breakdown.len(), 3);
-        let sum: f64 = breakdown.iter().map(|b| b["points"].as_f64().unwrap()).sum();
-        assert!((sum - pms).abs() < 1e-6, "breakdown sums to the PMS");
-    }
+    assert_seed_page(&page, expected);
 
     // A minted badge shows up within 2 s of its receipt.
     let class = chain.class().await;

@@ -12,9 +12,7 @@ use serde_json::Value;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use trex_persona::{ApiKeys, ApiState, GatewayClient, Metrics, RateLimit, router, service};
-use trex_sdk::persona::{
-    CLIENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, VALIDATOR_RESULTS_PATH, gateway_signature,
-};
+use trex_sdk::persona::gateway_request;
 use trex_test_support::TestDatabase;
 
 /// The gateway client every test configures.
@@ -117,14 +115,8 @@ pub(crate) async fn post_result(
     timestamp: u64,
     body: &str,
 ) -> Answer {
-    let signature = gateway_signature(&hex::decode(key).unwrap(), timestamp, body.as_bytes());
-    let response = http
-        .post(format!("{url}{VALIDATOR_RESULTS_PATH}"))
-        .header("content-type", "application/json")
-        .header(CLIENT_HEADER, client)
-        .header(TIMESTAMP_HEADER, timestamp.to_string())
-        .header(SIGNATURE_HEADER, format!("sha256={signature}"))
-        .body(body.to_owned())
+    let key = hex::decode(key).unwrap();
+    let response = gateway_request(http, url, client, &key, timestamp, body.as_bytes().to_vec())
         .send()
         .await
         .unwrap();

@@ -1,7 +1,9 @@
 //! The persona engine on the full devnet (issue #5): the real `trex-persona` binary follows the
 //! sequencer's L2 with no confirmation depth. A badge minted by an L2 transaction reaches
 //! `POST /v1/match` within 2 s of its receipt; a badge minted by an L1 deposit disappears from it
-//! again once an L1 reorg removes the deposit's block and the sequencer drops the deposit.
+//! again once an L1 reorg removes the deposit's block and the sequencer drops the deposit. The
+//! seed's example query ranks four passports' validator facts, posted to the engine's gateway,
+//! in PMS order with breakdowns.
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_provider::{
@@ -24,9 +26,13 @@ use trex_e2e::{
 };
 use trex_sdk::{
     BadgeClient, DEVNET_CHAIN_ID, PassportClient, TRexBadge, identity_addresses,
-    sign_mint_attestation,
+    persona::gateway_request, sign_mint_attestation,
 };
-use trex_test_support::{TestDatabase, wallet_provider};
+use trex_test_support::{
+    TestDatabase,
+    persona::{SEED_PROFILES, assert_seed_page, seed_facts, seed_query},
+    wallet_provider,
+};
 use url::Url;
 
 /// anvil's account 0: the devnet genesis's identity admin, here the badge class's issuer and
@@ -34,8 +40,11 @@ use url::Url;
 const ISSUER_KEY: &str = DEV_KEYS[0];
 /// anvil's account 9, the devnet's validator signer: the class trusts its attestations.
 const VALIDATOR_KEY: &str = DEV_KEYS[9];
-/// The owners of the two passports (accounts the devnet stack itself does not use).
-const HOLDER_KEYS: [&str; 2] = [DEV_KEYS[3], DEV_KEYS[4]];
+/// The owners of the passports (accounts the devnet stack itself does not use).
+const HOLDER_KEYS: [&str; 4] = [DEV_KEYS[3], DEV_KEYS[4], DEV_KEYS[5], DEV_KEYS[6]];
+/// The gateway client the engine trusts, as the devnet's validator would post, and its key.
+const GATEWAY_CLIENT: &str = "e2e-validator";
+const GATEWAY_KEY: [u8; 32] = [0x5e; 32];
 /// L2 gas for the deposited mint, a few times what a mint uses.
 const DEPOSIT_GAS: u64 = 1_000_000;
 
@@ -85,6 +94,8 @@ impl Persona {
             "100",
             "--listen",
             &listen,
+            "--gateway.client",
+            &format!("{GATEWAY_CLIENT}={}", alloy_primitives::hex::encode(GATEWAY_KEY)),
         ]
         .map(String::from);
         let log = devnet.dir.path().join("persona.log");
@@ -102,19 +113,48 @@ impl Persona {
         Self { service, url, api_key, http: reqwest::Client::new(), database }
     }
 
-    /// The passports `POST /v1/match` returns for "holds a badge of `class`", sorted.
-    async fn holders(&self, class: U256) -> Vec<u64> {
-        let query = format!("has_badge({class})");
+    /// Posts validator facts about `passport` to the gateway, signed as [`GATEWAY_CLIENT`].
+    async fn post_facts(&self, id: &str, passport: U256, facts: Value) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let body = json!({
+            "id": id,
+            "passportId": passport.to_string(),
+            "validator": address_of(VALIDATOR_KEY),
+            "observedAt": now,
+            "facts": facts,
+        });
+        let request = gateway_request(
+            &self.http,
+            &self.url,
+            GATEWAY_CLIENT,
+            &GATEWAY_KEY,
+            now,
+            body.to_string().into_bytes(),
+        );
+        let response = request.send().await.expect("POST to the gateway");
+        assert!(response.status().is_success(), "gateway: {}", response.text().await.unwrap());
+    }
+
+    /// `POST /v1/match` with `request`.
+    async fn matches(&self, request: &Value) -> Value {
         let response = self
             .http
             .post(format!("{}/v1/match", self.url))
             .bearer_auth(&self.api_key)
-            .json(&json!({ "filter": query, "criteria": [{ "expr": query, "weight": 1 }] }))
+            .json(request)
             .send()
             .await
             .expect("POST /v1/match");
-        assert!(response.status().is_success(), "/v1/match: {}", response.status());
-        let page: Value = response.json().await.expect("match JSON");
+        assert!(response.status().is_success(), "match: {}", response.status());
+        response.json().await.expect("a match page")
+    }
+
+    /// The passports `POST /v1/match` returns for "holds a badge of `class`", sorted.
+    async fn holders(&self, class: U256) -> Vec<u64> {
+        let query = format!("has_badge({class})");
+        let page = self
+            .matches(&json!({ "filter": query, "criteria": [{ "expr": query, "weight": 1 }] }))
+            .await;
         let mut ids: Vec<u64> = page["matches"]
             .as_array()
             .expect("matches")
@@ -266,7 +306,8 @@ async fn receipt(l2: &Rpc, tx: B256) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn persona_matches_an_l2_mint_within_2s_and_forgets_a_deposit_mint_an_l1_reorg_removes() {
+async fn persona_on_the_devnet_matches_a_mint_in_2s_forgets_a_reorged_one_and_ranks_the_seed_query()
+{
     // L1 confirmation depth 0: the sequencer adopts L1 blocks (and their deposits) at once, so an
     // L1 reorg can take a deposit back out of L2.
     let options = DevnetOptions { sequencer_l1_confs: 0, ..DevnetOptions::default() };
@@ -340,4 +381,28 @@ async fn persona_matches_an_l2_mint_within_2s_and_forgets_a_deposit_mint_an_l1_r
     assert_eq!(kept["blockHash"], l2_mint_receipt["blockHash"], "the L2 mint kept its block");
     let (events, retracted) = persona.events_of(l2_mint).await;
     assert!(events > 0 && retracted == 0, "L2 mint events: {events}, {retracted} retracted");
+
+    // 3. The seed's example query over four passports' validator facts: the first two profiles
+    // match, in PMS order, each with its per-criterion breakdown.
+    let mut passports = vec![first, second];
+    for key in &HOLDER_KEYS[2..] {
+        passports.push(identity.create_passport(key).await);
+    }
+    for (passport, profile) in passports.iter().zip(SEED_PROFILES) {
+        persona.post_facts(&format!("seed:{passport}"), *passport, seed_facts(profile)).await;
+    }
+    let expected = [first_id, second_id];
+    let what = || "the seed query ranks the first two passports".to_owned();
+    let page = wait_until(Duration::from_secs(10), what, || async {
+        let page = persona.matches(&seed_query()).await;
+        let ids: Vec<u64> = page["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["passportId"].as_u64().unwrap())
+            .collect();
+        (ids == expected).then_some(page)
+    })
+    .await;
+    assert_seed_page(&page, expected);
 }
