@@ -10,7 +10,7 @@ mod store;
 
 pub use error::{ErrorKind, GraphError};
 pub use ids::{SOLANA_MAINNET, evm_caip10, passport_did, solana_caip10};
-pub use projector::{CONSUMER, Outcome, Projector, TOPICS, apply, delete_offchain};
+pub use projector::{CONSUMER, Outcome, Projector, TOPICS, apply, apply_all, delete_offchain};
 pub use reference::{register_category, register_contract};
 
 use sqlx::PgPool;

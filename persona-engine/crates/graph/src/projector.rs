@@ -1,8 +1,12 @@
 //! The pipeline consumer that keeps the graph and the feature rows current.
 
-use std::{future::Future, time::Duration};
+use std::{
+    collections::BTreeSet,
+    future::Future,
+    hash::{DefaultHasher, Hash as _, Hasher as _},
+    time::Duration,
+};
 
-use futures::StreamExt as _;
 use sqlx::PgPool;
 use trex_persona_ingest::{
     OutboxEvent, TOPIC_CHAIN_APPLY, TOPIC_CHAIN_RETRACT, TOPIC_VALIDATOR_RESULT,
@@ -12,9 +16,8 @@ use trex_sdk::persona::ValidatorResult;
 
 use crate::{
     ErrorKind, GraphError,
-    fold::Subject,
     ids::passport_key,
-    store::{self, lock_passport},
+    store::{self, Lock},
 };
 
 /// The consumer name under which processed message ids are recorded (`processed_messages`).
@@ -39,6 +42,14 @@ enum Input {
 }
 
 impl Input {
+    /// The passport or class whose rows the message re-derives.
+    fn lock(&self) -> Result<Lock, GraphError> {
+        match self {
+            Self::Chain { event, .. } => Lock::of_event(&event.event),
+            Self::Result(result) => Ok(Lock::Passport(passport_key(result.passport_id)?)),
+        }
+    }
+
     fn decode(message: &Message) -> Result<Self, GraphError> {
         let payload = |source| GraphError::Payload {
             message_id: message.id.clone(),
@@ -91,34 +102,57 @@ fn incarnation(message: &Message) -> Result<&str, GraphError> {
 /// Then the passport's edges and feature rows are re-derived from the graph. A malformed
 /// message is an error of kind [`ErrorKind::Rejected`] and changes nothing.
 pub async fn apply(pool: &PgPool, message: &Message) -> Result<Outcome, GraphError> {
-    let input = Input::decode(message)?;
+    let outcomes = apply_all(pool, std::slice::from_ref(message)).await?;
+    Ok(outcomes[0])
+}
+
+/// Applies `messages` as [`apply`] does, all in one transaction, and returns their outcomes in
+/// order. Each passport or badge class they touch is re-derived once, after all of them are
+/// recorded, so a batch costs one commit and one re-derivation per subject instead of one per
+/// message. Since every message re-derives from all the committed events of its subject, the
+/// result is the same whatever the grouping and order. One malformed message fails the whole
+/// call and nothing is written.
+pub async fn apply_all(pool: &PgPool, messages: &[Message]) -> Result<Vec<Outcome>, GraphError> {
+    let inputs = messages.iter().map(Input::decode).collect::<Result<Vec<_>, _>>()?;
+    let locks = inputs.iter().map(Input::lock).collect::<Result<BTreeSet<_>, _>>()?;
     let mut tx = pool.begin().await?;
-    match &input {
-        Input::Chain { event, .. } => store::lock_event(&mut tx, &event.event).await?,
-        Input::Result(result) => lock_passport(&mut tx, passport_key(result.passport_id)?).await?,
-    }
-    if !mark_processed(&mut tx, CONSUMER, &message.id).await? {
-        return Ok(Outcome::Duplicate);
-    }
-    match input {
-        Input::Chain { retract, event, incarnation } => {
-            store::record_chain_event(&mut tx, message, &incarnation, retract, &event).await?;
-            match crate::fold::subject(&event.event) {
-                Subject::Passport(id) => {
-                    let passport = passport_key(id)?;
-                    store::rebuild_passport(&mut tx, passport).await?;
-                    store::refresh(&mut tx, passport).await?;
+    store::lock(&mut tx, &locks).await?;
+    let mut outcomes = Vec::with_capacity(messages.len());
+    let (mut rebuilt, mut refreshed, mut classes) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for (message, input) in messages.iter().zip(inputs) {
+        if !mark_processed(&mut tx, CONSUMER, &message.id).await? {
+            outcomes.push(Outcome::Duplicate);
+            continue;
+        }
+        match input {
+            Input::Chain { retract, event, incarnation } => {
+                store::record_chain_event(&mut tx, message, &incarnation, retract, &event).await?;
+                match Lock::of_event(&event.event)? {
+                    Lock::Passport(passport) => {
+                        rebuilt.insert(passport);
+                        refreshed.insert(passport);
+                    }
+                    Lock::Class(id) => {
+                        classes.insert(id);
+                    }
                 }
-                Subject::Class(id) => store::rebuild_class(&mut tx, id).await?,
+            }
+            Input::Result(result) => {
+                refreshed.insert(store::insert_result(&mut tx, &result, &message.id).await?);
             }
         }
-        Input::Result(result) => {
-            let passport = store::insert_result(&mut tx, &result, &message.id).await?;
-            store::refresh(&mut tx, passport).await?;
-        }
+        outcomes.push(Outcome::Applied);
     }
+    for passport in rebuilt {
+        store::rebuild_passport(&mut tx, passport).await?;
+    }
+    for class_id in classes {
+        store::rebuild_class(&mut tx, class_id).await?;
+    }
+    store::refresh(&mut tx, &refreshed.into_iter().collect::<Vec<_>>()).await?;
     tx.commit().await?;
-    Ok(Outcome::Applied)
+    Ok(outcomes)
 }
 
 /// Deletes a passport's off-chain data (its validator facts) and re-derives its edges and
@@ -128,9 +162,9 @@ pub async fn apply(pool: &PgPool, message: &Message) -> Result<Outcome, GraphErr
 pub async fn delete_offchain(pool: &PgPool, passport_id: u64) -> Result<u64, GraphError> {
     let passport = store::int("passport id", passport_id)?;
     let mut tx = pool.begin().await?;
-    lock_passport(&mut tx, passport).await?;
+    store::lock(&mut tx, &[Lock::Passport(passport)]).await?;
     let deleted = store::delete_results(&mut tx, passport).await?;
-    store::refresh(&mut tx, passport).await?;
+    store::refresh(&mut tx, &[passport]).await?;
     tx.commit().await?;
     Ok(deleted)
 }
@@ -167,7 +201,7 @@ pub struct Projector {
 
 impl Projector {
     /// A projector writing to `pool` (migrated with [`migrate`](crate::migrate)); it takes up
-    /// to 64 deliveries at a time and applies up to 8 of them at once.
+    /// to 64 deliveries at a time and applies them in up to 8 transactions at once.
     pub fn new(pool: PgPool) -> Self {
         Self {
             pool,
@@ -178,11 +212,10 @@ impl Projector {
         }
     }
 
-    /// Sets how many deliveries of a batch are applied at once (at least 1), each in its own
-    /// transaction on its own connection. [`apply`] serialises the messages of one passport or
-    /// badge class and re-derives from committed rows, so the order they commit in does not
-    /// matter (as with several members of one consumer group); concurrency only overlaps the
-    /// commits' waits for the disk.
+    /// Sets how many transactions apply a fetched batch at once (at least 1), each on its own
+    /// connection. The batch's deliveries are split by passport or badge class: each subject's
+    /// deliveries go to one transaction ([`apply_all`]), so the transactions never wait for
+    /// each other's locks, and concurrency only overlaps the commits' waits for the disk.
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self
@@ -192,6 +225,50 @@ impl Projector {
     pub fn with_batch(mut self, batch: usize) -> Self {
         self.batch = batch.max(1);
         self
+    }
+
+    /// Splits deliveries into at most `concurrency` groups; the deliveries of one subject are
+    /// in one group, in their order. A delivery that does not decode is a group of its own (it
+    /// is rejected on its own).
+    fn partition(&self, deliveries: Vec<Delivery>) -> Vec<Vec<Delivery>> {
+        let mut groups: Vec<Vec<Delivery>> = (0..self.concurrency).map(|_| Vec::new()).collect();
+        let mut undecodable = Vec::new();
+        for delivery in deliveries {
+            match Input::decode(&delivery.message).and_then(|input| input.lock()) {
+                Ok(lock) => {
+                    let mut hasher = DefaultHasher::new();
+                    lock.hash(&mut hasher);
+                    // The remainder is below `concurrency`, a usize.
+                    let slot = (hasher.finish() % self.concurrency as u64) as usize;
+                    groups[slot].push(delivery);
+                }
+                Err(_) => undecodable.push(vec![delivery]),
+            }
+        }
+        groups.retain(|group| !group.is_empty());
+        groups.extend(undecodable);
+        groups
+    }
+
+    /// Applies a group of deliveries in one transaction; returns, per delivery, whether it may
+    /// be acknowledged. When the group fails because one of its messages can never be applied,
+    /// its deliveries are applied one by one, so that only that one is set aside.
+    async fn handle_group(&self, group: &[Delivery]) -> Vec<bool> {
+        let messages: Vec<Message> = group.iter().map(|d| d.message.clone()).collect();
+        let error = match apply_all(&self.pool, &messages).await {
+            Ok(_) => return vec![true; group.len()],
+            Err(error) => error,
+        };
+        if error.kind() == ErrorKind::Temporary {
+            // Left unacknowledged: the bus delivers them again after its ack deadline.
+            tracing::warn!(deliveries = group.len(), %error, "batch failed");
+            return vec![false; group.len()];
+        }
+        let mut handled = Vec::with_capacity(group.len());
+        for delivery in group {
+            handled.push(self.handle(delivery).await);
+        }
+        handled
     }
 
     /// Applies one delivered message; a rejected one is recorded and counts as handled.
@@ -244,14 +321,22 @@ impl Projector {
                 }
                 Err(error) => return Err(error.into()),
             };
-            let handled: Vec<(bool, Delivery)> = futures::stream::iter(deliveries)
-                .map(|delivery| async move { (self.handle(&delivery).await, delivery) })
-                .buffer_unordered(self.concurrency)
-                .collect()
-                .await;
-            let mut failed = handled.iter().any(|(ok, _)| !ok);
-            let done: Vec<Delivery> =
-                handled.into_iter().filter_map(|(ok, delivery)| ok.then_some(delivery)).collect();
+            let handled: Vec<(Vec<bool>, Vec<Delivery>)> = futures::future::join_all(
+                self.partition(deliveries)
+                    .into_iter()
+                    .map(|group| async move { (self.handle_group(&group).await, group) }),
+            )
+            .await;
+            let mut failed = false;
+            let mut done = Vec::new();
+            for (oks, group) in handled {
+                for (ok, delivery) in oks.into_iter().zip(group) {
+                    failed |= !ok;
+                    if ok {
+                        done.push(delivery);
+                    }
+                }
+            }
             if let Err(error) = subscription.ack_all(&done).await {
                 // Unacknowledged deliveries come again and are skipped as duplicates.
                 if !error.is_temporary() {

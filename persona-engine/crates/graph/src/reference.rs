@@ -3,7 +3,13 @@
 use alloy_primitives::keccak256;
 use sqlx::PgPool;
 
-use crate::{GraphError, store};
+use crate::{
+    GraphError,
+    store::{self, Lock},
+};
+
+/// How many passports' rows one transaction of [`register_category`] re-derives.
+const REFRESH_CHUNK: usize = 256;
 
 /// A label or category: 1 to 64 characters of `[a-z0-9_-]`, as queries name them.
 fn valid_name(name: &str) -> bool {
@@ -34,10 +40,12 @@ pub async fn register_category(pool: &PgPool, label: &str) -> Result<(), GraphEr
             .bind(category.as_slice())
             .fetch_all(pool)
             .await?;
-    for passport in holders {
+    // In bounded transactions, so the projector is never kept waiting long for a passport.
+    for passports in holders.chunks(REFRESH_CHUNK) {
         let mut tx = pool.begin().await?;
-        store::lock_passport(&mut tx, passport).await?;
-        store::refresh(&mut tx, passport).await?;
+        store::lock(&mut tx, &passports.iter().map(|p| Lock::Passport(*p)).collect::<Vec<_>>())
+            .await?;
+        store::refresh(&mut tx, passports).await?;
         tx.commit().await?;
     }
     Ok(())

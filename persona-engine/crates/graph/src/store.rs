@@ -35,39 +35,53 @@ fn checksummed(address: Address) -> String {
     address.to_checksum(None)
 }
 
-/// Serialises the writers of one passport: each message re-derives the passport's rows from
-/// what is committed, so two concurrent messages of a passport must not interleave (read
-/// committed sees the first one's commit once the lock is granted).
-pub(crate) async fn lock_passport(
-    conn: &mut PgConnection,
-    passport: i64,
-) -> Result<(), GraphError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2::text))")
-        .bind(LOCK_PASSPORT)
-        .bind(passport)
-        .execute(conn)
-        .await?;
-    Ok(())
+/// What a message's transaction locks: the passport or badge class whose rows it re-derives.
+/// Each message re-derives them from what is committed, so two transactions writing one subject
+/// must not interleave (read committed sees the first one's commit once the lock is granted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Lock {
+    /// A passport, by its graph key.
+    Passport(i64),
+    /// A badge class.
+    Class(U256),
 }
 
-async fn lock_class(conn: &mut PgConnection, class_id: U256) -> Result<(), GraphError> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-        .bind(LOCK_CLASS)
-        .bind(class_id.to_string())
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// Takes the lock of the passport or class an event is about.
-pub(crate) async fn lock_event(
-    conn: &mut PgConnection,
-    event: &ChainEvent,
-) -> Result<(), GraphError> {
-    match crate::fold::subject(event) {
-        crate::fold::Subject::Passport(id) => lock_passport(conn, passport_key(id)?).await,
-        crate::fold::Subject::Class(id) => lock_class(conn, id).await,
+impl Lock {
+    /// The lock of the passport or class an event is about.
+    pub(crate) fn of_event(event: &ChainEvent) -> Result<Self, GraphError> {
+        Ok(match crate::fold::subject(event) {
+            crate::fold::Subject::Passport(id) => Self::Passport(passport_key(id)?),
+            crate::fold::Subject::Class(id) => Self::Class(id),
+        })
     }
+
+    /// The advisory lock's namespace and the text its second key is hashed from.
+    fn key(&self) -> (i32, String) {
+        match self {
+            Self::Passport(passport) => (LOCK_PASSPORT, passport.to_string()),
+            Self::Class(class_id) => (LOCK_CLASS, class_id.to_string()),
+        }
+    }
+}
+
+/// Takes the transaction-scoped advisory locks of `locks`, all in one statement and in the
+/// order of their keys, so that transactions locking several subjects never wait on each other
+/// in a cycle.
+pub(crate) async fn lock<'a>(
+    conn: &mut PgConnection,
+    locks: impl IntoIterator<Item = &'a Lock>,
+) -> Result<(), GraphError> {
+    let (namespaces, ids): (Vec<i32>, Vec<String>) = locks.into_iter().map(Lock::key).unzip();
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(ns, key) FROM ( \
+         SELECT DISTINCT ns, hashtext(id) AS key FROM unnest($1::int4[], $2::text[]) AS l(ns, id) \
+         ORDER BY ns, key) locks",
+    )
+    .bind(namespaces)
+    .bind(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Records an applied (`retract == false`) or retracted incarnation of an event in
@@ -354,19 +368,22 @@ pub(crate) async fn delete_results(
         .rows_affected())
 }
 
-/// Rewrites a passport's edges and feature rows from its graph rows.
-pub(crate) async fn refresh(conn: &mut PgConnection, passport: i64) -> Result<(), GraphError> {
+/// Rewrites the edges and feature rows of `passports` from their graph rows.
+pub(crate) async fn refresh(conn: &mut PgConnection, passports: &[i64]) -> Result<(), GraphError> {
+    if passports.is_empty() {
+        return Ok(());
+    }
     for statement in
         [REFRESH_EDGES_DELETE, REFRESH_EDGES, REFRESH_FEATURES_DELETE, REFRESH_FEATURES]
             .into_iter()
             .chain(REFRESH_FEATURE_SETS)
     {
-        sqlx::query(statement).bind(passport).execute(&mut *conn).await?;
+        sqlx::query(statement).bind(passports).execute(&mut *conn).await?;
     }
     Ok(())
 }
 
-const REFRESH_EDGES_DELETE: &str = "DELETE FROM graph_edges WHERE passport_id = $1";
+const REFRESH_EDGES_DELETE: &str = "DELETE FROM graph_edges WHERE passport_id = ANY($1::bigint[])";
 
 /// Edges hang off the passport's DID, so none exist before `PassportCreated` is applied.
 const REFRESH_EDGES: &str = "
@@ -389,49 +406,55 @@ CROSS JOIN LATERAL (
     SELECT 'proved', 'data_point', d.result_id || '#' || d.fact_index, d.source_message
       FROM persona_data_points d WHERE d.passport_id = p.passport_id
 ) e
-WHERE p.passport_id = $1";
+WHERE p.passport_id = ANY($1::bigint[])";
 
 /// A feature row exists exactly while its passport does (the badge and points rows cascade).
 const REFRESH_FEATURES_DELETE: &str = "
 DELETE FROM persona_features f
-WHERE f.passport_id = $1 AND NOT EXISTS (SELECT 1 FROM passports p WHERE p.passport_id = $1)";
+WHERE f.passport_id = ANY($1::bigint[])
+  AND NOT EXISTS (SELECT 1 FROM passports p WHERE p.passport_id = f.passport_id)";
 
 /// Off-chain features take the latest fact per (kind, source, subject) by observed_at (then
 /// result id, so ties are deterministic); counts beyond the column types saturate (LEAST sits
 /// inside the subqueries because it skips NULLs: "no fact" must stay NULL).
 const REFRESH_FEATURES: &str = "
 WITH latest AS (
-    SELECT DISTINCT ON (kind, source, subject) kind, source, subject, value
-      FROM persona_data_points WHERE passport_id = $1
-     ORDER BY kind, source, subject, observed_at DESC, result_id DESC
+    SELECT DISTINCT ON (passport_id, kind, source, subject) passport_id, kind, source, subject,
+           value
+      FROM persona_data_points WHERE passport_id = ANY($1::bigint[])
+     ORDER BY passport_id, kind, source, subject, observed_at DESC, result_id DESC
 ), vip AS (
-    SELECT source, value FROM latest WHERE kind = 'cexVipLevel'
-     ORDER BY value DESC, source LIMIT 1
+    SELECT DISTINCT ON (passport_id) passport_id, source, value FROM latest
+     WHERE kind = 'cexVipLevel'
+     ORDER BY passport_id, value DESC, source
 )
 INSERT INTO persona_features (passport_id, defi_tx_count, nft_count, cex_vip_level, cex_exchange,
     twitch_followers, x_followers, youtube_subscribers, steam_games, total_points, badge_count,
     passport_created_at, updated_at)
 SELECT p.passport_id,
-    LEAST(COALESCE((SELECT sum(value) FROM latest
-                     WHERE kind = 'contractActivity' AND subject = 'defi'), 0),
+    LEAST(COALESCE((SELECT sum(value) FROM latest l WHERE l.passport_id = p.passport_id
+                       AND kind = 'contractActivity' AND subject = 'defi'), 0),
           9223372036854775807)::bigint,
-    LEAST(COALESCE((SELECT sum(value) FROM latest WHERE kind = 'nftHoldings'), 0),
+    LEAST(COALESCE((SELECT sum(value) FROM latest l WHERE l.passport_id = p.passport_id
+                       AND kind = 'nftHoldings'), 0),
           9223372036854775807)::bigint,
-    (SELECT LEAST(value, 2147483647) FROM vip)::integer,
-    (SELECT source FROM vip),
-    (SELECT LEAST(value, 9223372036854775807) FROM latest
-      WHERE kind = 'followers' AND source = 'twitch')::bigint,
-    (SELECT LEAST(value, 9223372036854775807) FROM latest
-      WHERE kind = 'followers' AND source = 'x')::bigint,
-    (SELECT LEAST(value, 9223372036854775807) FROM latest
-      WHERE kind = 'youtubeSubscribers')::bigint,
-    (SELECT LEAST(value, 2147483647) FROM latest WHERE kind = 'steamGames')::integer,
-    GREATEST(LEAST(COALESCE((SELECT sum(points) FROM passport_points WHERE passport_id = $1), 0),
+    (SELECT LEAST(value, 2147483647) FROM vip v WHERE v.passport_id = p.passport_id)::integer,
+    (SELECT source FROM vip v WHERE v.passport_id = p.passport_id),
+    (SELECT LEAST(value, 9223372036854775807) FROM latest l WHERE l.passport_id = p.passport_id
+        AND kind = 'followers' AND source = 'twitch')::bigint,
+    (SELECT LEAST(value, 9223372036854775807) FROM latest l WHERE l.passport_id = p.passport_id
+        AND kind = 'followers' AND source = 'x')::bigint,
+    (SELECT LEAST(value, 9223372036854775807) FROM latest l WHERE l.passport_id = p.passport_id
+        AND kind = 'youtubeSubscribers')::bigint,
+    (SELECT LEAST(value, 2147483647) FROM latest l WHERE l.passport_id = p.passport_id
+        AND kind = 'steamGames')::integer,
+    GREATEST(LEAST(COALESCE((SELECT sum(points) FROM passport_points pp
+                              WHERE pp.passport_id = p.passport_id), 0),
                    9223372036854775807), -9223372036854775808)::bigint,
-    (SELECT count(*) FROM badges_held WHERE passport_id = $1)::integer,
+    (SELECT count(*) FROM badges_held b WHERE b.passport_id = p.passport_id)::integer,
     p.created_at,
     now()
-FROM passports p WHERE p.passport_id = $1
+FROM passports p WHERE p.passport_id = ANY($1::bigint[])
 ON CONFLICT (passport_id) DO UPDATE SET
     defi_tx_count = EXCLUDED.defi_tx_count, nft_count = EXCLUDED.nft_count,
     cex_vip_level = EXCLUDED.cex_vip_level, cex_exchange = EXCLUDED.cex_exchange,
@@ -442,17 +465,17 @@ ON CONFLICT (passport_id) DO UPDATE SET
 
 /// The badge set and the points by category label, rewritten under the feature row.
 const REFRESH_FEATURE_SETS: [&str; 4] = [
-    "DELETE FROM persona_feature_badges WHERE passport_id = $1",
+    "DELETE FROM persona_feature_badges WHERE passport_id = ANY($1::bigint[])",
     "INSERT INTO persona_feature_badges (passport_id, class_id, expires_at)
      SELECT b.passport_id, b.class_id, b.expires_at FROM badges_held b
        JOIN persona_features f ON f.passport_id = b.passport_id
-      WHERE b.passport_id = $1",
-    "DELETE FROM persona_feature_points WHERE passport_id = $1",
+      WHERE b.passport_id = ANY($1::bigint[])",
+    "DELETE FROM persona_feature_points WHERE passport_id = ANY($1::bigint[])",
     "INSERT INTO persona_feature_points (passport_id, category, points)
      SELECT pp.passport_id, COALESCE(c.label, '0x' || encode(pp.category, 'hex')),
             GREATEST(LEAST(pp.points, 9223372036854775807), -9223372036854775808)::bigint
        FROM passport_points pp
        JOIN persona_features f ON f.passport_id = pp.passport_id
        LEFT JOIN points_categories c ON c.category = pp.category
-      WHERE pp.passport_id = $1",
+      WHERE pp.passport_id = ANY($1::bigint[])",
 ];

@@ -65,7 +65,7 @@ fn applies(events: &[(At, ChainEvent)]) -> Vec<Message> {
 #[tokio::test]
 async fn passport_wallets_class_mint_and_points_make_features_and_edges() {
     let (_db, pool) = database("graph_story").await;
-    apply_all(&pool, &applies(&story())).await;
+    apply_one_by_one(&pool, &applies(&story())).await;
 
     let snap = snapshot(&pool, 1).await;
     assert_eq!(
@@ -131,7 +131,7 @@ fn hex(hash: B256) -> String {
 async fn a_redelivered_message_changes_nothing() {
     let (_db, pool) = database("graph_dup").await;
     let messages = applies(&story());
-    apply_all(&pool, &messages).await;
+    apply_one_by_one(&pool, &messages).await;
     let updated = |pool| async move {
         sqlx::query_scalar::<_, String>("SELECT updated_at::text FROM persona_features")
             .fetch_one(&pool)
@@ -156,10 +156,10 @@ async fn a_redelivered_message_changes_nothing() {
 async fn retracting_a_mint_removes_the_badge_and_its_points() {
     let (_db, pool) = database("graph_retract").await;
     let story = story();
-    apply_all(&pool, &applies(&story)).await;
+    apply_one_by_one(&pool, &applies(&story)).await;
     // A reorg removes block 4: the mint and the points it credited.
     for (at, event) in story.iter().filter(|(at, _)| at.block == 4) {
-        apply_all(&pool, &[retracted(at, event.clone())]).await;
+        apply_one_by_one(&pool, &[retracted(at, event.clone())]).await;
     }
     let snap = snapshot(&pool, 1).await;
     assert_eq!(snap.features, Some((0, 0, None, None, None, None, None, None, 25, 0, 1_001)));
@@ -179,10 +179,10 @@ async fn retracting_a_mint_removes_the_badge_and_its_points() {
     let (mint_at, mint) = story.iter().find(|(at, _)| at.block == 4 && at.log == 1).unwrap();
     let mut again = applied(mint_at, mint.clone());
     again.id.push_str(":1");
-    apply_all(&pool, &[again]).await;
+    apply_one_by_one(&pool, &[again]).await;
     assert_eq!(snapshot(&pool, 1).await.badges, ["5"]);
     let fork = At { fork: 1, ..mint_at.clone() };
-    apply_all(&pool, &[applied(&fork, mint.clone())]).await;
+    apply_one_by_one(&pool, &[applied(&fork, mint.clone())]).await;
     assert_eq!(snapshot(&pool, 1).await.features.unwrap().9, 1, "one badge of the class");
 }
 
@@ -191,7 +191,7 @@ async fn a_retraction_delivered_before_its_apply_wins() {
     let (_db, pool) = database("graph_early_retract").await;
     let (created_at, created_event) = (at(1, 0), created(1, OWNER));
     let mint_at = at(2, 0);
-    apply_all(
+    apply_one_by_one(
         &pool,
         &[
             applied(&created_at, created_event),
@@ -209,17 +209,17 @@ async fn retracting_an_unlink_brings_the_wallet_back_and_a_passport_retraction_d
     let unlink = (at(6, 0), unlinked(1, WALLET));
     let mut messages = applies(&story());
     messages.push(applied(&unlink.0, unlink.1.clone()));
-    apply_all(&pool, &messages).await;
+    apply_one_by_one(&pool, &messages).await;
     let wallet = evm_caip10(CHAIN, WALLET);
     let has_wallet = |snap: &Snapshot| snap.wallets.iter().any(|(id, ..)| *id == wallet);
     assert!(!has_wallet(&snapshot(&pool, 1).await));
-    apply_all(&pool, &[retracted(&unlink.0, unlink.1)]).await;
+    apply_one_by_one(&pool, &[retracted(&unlink.0, unlink.1)]).await;
     assert!(has_wallet(&snapshot(&pool, 1).await));
 
     // Without its PassportCreated the passport has no feature row, badge set or edges; the
     // rest of its graph is kept for when it comes back.
     let (created_at, created_event) = story().into_iter().next().unwrap();
-    apply_all(&pool, &[retracted(&created_at, created_event)]).await;
+    apply_one_by_one(&pool, &[retracted(&created_at, created_event)]).await;
     let snap = snapshot(&pool, 1).await;
     assert_eq!(
         (snap.features, snap.badges.len(), snap.points.len(), snap.edges.len()),
@@ -233,7 +233,7 @@ async fn retracting_an_unlink_brings_the_wallet_back_and_a_passport_retraction_d
 #[tokio::test]
 async fn categories_are_labelled_once_registered_and_contracts_recorded() {
     let (_db, pool) = database("graph_labels").await;
-    apply_all(
+    apply_one_by_one(
         &pool,
         &[applied(&at(1, 0), created(1, OWNER)), applied(&at(2, 0), credited(1, "quests", 9))],
     )

@@ -50,9 +50,9 @@ fn first_result() -> Message {
 async fn validator_results_set_features_and_the_latest_fact_wins() {
     let (_db, pool) = database("graph_offchain").await;
     // A result may arrive before its passport's creation: it counts once the passport exists.
-    apply_all(&pool, &[first_result()]).await;
+    apply_one_by_one(&pool, &[first_result()]).await;
     assert_eq!(features(&pool, 1).await, None);
-    apply_all(&pool, &[applied(&at(1, 0), created(1, Address::repeat_byte(1)))]).await;
+    apply_one_by_one(&pool, &[applied(&at(1, 0), created(1, Address::repeat_byte(1)))]).await;
     assert_eq!(
         features(&pool, 1).await,
         Some((
@@ -72,7 +72,7 @@ async fn validator_results_set_features_and_the_latest_fact_wins() {
     );
 
     // Newer facts supersede per (kind, source, subject); the others stay.
-    apply_all(
+    apply_one_by_one(
         &pool,
         &[result(
             "r2",
@@ -100,7 +100,11 @@ async fn validator_results_set_features_and_the_latest_fact_wins() {
     );
     // An older result delivered late changes no feature.
     let before = snapshot(&pool, 1).await;
-    apply_all(&pool, &[result("r0", 1, 50, vec![followers("twitch", 1), vip("binance", 9)])]).await;
+    apply_one_by_one(
+        &pool,
+        &[result("r0", 1, 50, vec![followers("twitch", 1), vip("binance", 9)])],
+    )
+    .await;
     let after = snapshot(&pool, 1).await;
     assert_eq!(after.features, before.features);
     assert_eq!(after.edges.len(), before.edges.len() + 2, "its facts are still in the graph");
@@ -121,7 +125,7 @@ async fn validator_results_set_features_and_the_latest_fact_wins() {
 async fn delete_offchain_removes_the_facts_and_keeps_the_chain_data() {
     let (_db, pool) = database("graph_delete").await;
     let first = first_result();
-    apply_all(
+    apply_one_by_one(
         &pool,
         &[
             applied(&at(1, 0), created(1, Address::repeat_byte(1))),
@@ -177,4 +181,52 @@ async fn malformed_messages_are_rejected_and_change_nothing() {
         .await
         .unwrap();
     assert_eq!((processed, events), (0, 0));
+}
+
+/// Chain events and facts of three passports: the facts differ per passport, so a statement
+/// that mixed passports up would show.
+fn three_passports(first: u64) -> Vec<Message> {
+    let mut messages = Vec::new();
+    for n in 0..3 {
+        let passport = first + n;
+        let at = |block| At { block, log: 0, fork: passport };
+        messages.push(applied(&at(1), created(passport, Address::repeat_byte(0x0a))));
+        messages.push(applied(&at(2), minted(passport, 40 + n, 0)));
+        messages.push(applied(&at(3), credited(passport, "defi", 10 * (n + 1))));
+        let facts = vec![vip("okx", 3 + n as u32), followers("twitch", 1_000 * (n + 1))];
+        messages.push(result(&format!("multi{passport}"), passport, 100, facts));
+    }
+    messages
+}
+
+/// A passport's snapshot with its data points named by fact index only (result ids are unique).
+async fn snapshot_by_fact(pool: &sqlx::PgPool, passport: u64) -> Snapshot {
+    let mut snapshot = snapshot(pool, passport).await;
+    for (_, kind, id) in &mut snapshot.edges {
+        if kind == "data_point" {
+            *id = id.split_once('#').map(|(_, fact)| fact.to_owned()).unwrap_or_default();
+        }
+    }
+    snapshot
+}
+
+#[tokio::test]
+async fn one_transaction_over_several_passports_derives_what_single_messages_do() {
+    let (_db, pool) = database("graph_multi").await;
+    apply_one_by_one(&pool, &three_passports(1)).await;
+    let batched = three_passports(11);
+    let outcomes = trex_persona_graph::apply_all(&pool, &batched).await.unwrap();
+    assert!(outcomes.iter().all(|o| *o == Outcome::Applied));
+    for n in 0..3 {
+        assert_eq!(
+            snapshot_by_fact(&pool, 1 + n).await,
+            snapshot_by_fact(&pool, 11 + n).await,
+            "passport {n}"
+        );
+    }
+    assert_ne!(snapshot_by_fact(&pool, 11).await, snapshot_by_fact(&pool, 12).await);
+    // The whole batch again: every message a duplicate, nothing changes.
+    let again = trex_persona_graph::apply_all(&pool, &batched).await.unwrap();
+    assert!(again.iter().all(|o| *o == Outcome::Duplicate));
+    assert_eq!(snapshot_by_fact(&pool, 12).await, snapshot_by_fact(&pool, 2).await);
 }

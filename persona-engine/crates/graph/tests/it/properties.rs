@@ -1,6 +1,7 @@
 //! Property: any interleaving of a passport's apply and retract messages, with redeliveries,
-//! leaves the same derived rows as applying the net effect (the events still live) once, in
-//! chain order.
+//! applied one by one or in transactions of several (`apply_all`, as the projector does), leaves
+//! the same derived rows as applying the net effect (the events still live) once, in chain
+//! order.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -83,7 +84,7 @@ fn messages(passport: u64, created_fate: Fate, history: &[(Op, Fate)]) -> Vec<(M
 }
 
 #[test]
-fn any_interleaving_with_duplicates_equals_the_net_effect() {
+fn any_interleaving_and_grouping_with_duplicates_equals_the_net_effect() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let (_db, pool) = runtime.block_on(database("graph_prop"));
     let next_passport = AtomicU64::new(1);
@@ -92,10 +93,12 @@ fn any_interleaving_with_duplicates_equals_the_net_effect() {
         prop::collection::vec((op(), fate()), 0..10),
         // A sort key and a redelivery count per message.
         prop::collection::vec((any::<u32>(), 1..=2usize), 40),
+        // How many messages each transaction applies.
+        1..=8usize,
     );
     let mut runner = TestRunner::new(ProptestConfig { cases: 48, ..ProptestConfig::default() });
     runner
-        .run(&strategy, |(created_fate, history, order)| {
+        .run(&strategy, |(created_fate, history, order, per_transaction)| {
             let shuffled_passport = next_passport.fetch_add(2, Ordering::Relaxed);
             let net_passport = shuffled_passport + 1;
             let mut shuffled = Vec::new();
@@ -114,8 +117,10 @@ fn any_interleaving_with_duplicates_equals_the_net_effect() {
                 .map(|(message, _)| message)
                 .collect();
             let (a, b) = runtime.block_on(async {
-                for (_, message) in &shuffled {
-                    trex_persona_graph::apply(&pool, message).await.unwrap();
+                let shuffled: Vec<Message> =
+                    shuffled.into_iter().map(|(_, message)| message).collect();
+                for messages in shuffled.chunks(per_transaction) {
+                    trex_persona_graph::apply_all(&pool, messages).await.unwrap();
                 }
                 for message in &net {
                     trex_persona_graph::apply(&pool, message).await.unwrap();

@@ -90,7 +90,7 @@ pub(crate) fn result(
 }
 
 /// Applies every message, asserting each was new.
-pub(crate) async fn apply_all(pool: &PgPool, messages: &[Message]) {
+pub(crate) async fn apply_one_by_one(pool: &PgPool, messages: &[Message]) {
     for message in messages {
         assert_eq!(
             trex_persona_graph::apply(pool, message).await.unwrap(),
