@@ -11,13 +11,13 @@ use sqlx::PgPool;
 use trex_persona_ingest::{
     OutboxEvent, TOPIC_CHAIN_APPLY, TOPIC_CHAIN_RETRACT, TOPIC_VALIDATOR_RESULT,
 };
-use trex_persona_pipeline::{Bus, Delivery, Message, mark_processed};
+use trex_persona_pipeline::{Bus, Delivery, Message, mark_processed, mark_processed_all};
 use trex_sdk::persona::ValidatorResult;
 
 use crate::{
     ErrorKind, GraphError,
     ids::passport_key,
-    store::{self, Lock},
+    store::{self, ChainRecord, Lock},
 };
 
 /// The consumer name under which processed message ids are recorded (`processed_messages`).
@@ -117,17 +117,22 @@ pub async fn apply_all(pool: &PgPool, messages: &[Message]) -> Result<Vec<Outcom
     let locks = inputs.iter().map(Input::lock).collect::<Result<BTreeSet<_>, _>>()?;
     let mut tx = pool.begin().await?;
     store::lock(&mut tx, &locks).await?;
-    let mut outcomes = Vec::with_capacity(messages.len());
-    let (mut rebuilt, mut refreshed, mut classes) =
-        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    for (message, input) in messages.iter().zip(inputs) {
-        if !mark_processed(&mut tx, CONSUMER, &message.id).await? {
-            outcomes.push(Outcome::Duplicate);
+    let ids: Vec<&str> = messages.iter().map(|message| message.id.as_str()).collect();
+    let new = mark_processed_all(&mut tx, CONSUMER, &ids).await?;
+    let (mut records, mut rebuilt, mut refreshed, mut classes) =
+        (Vec::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for ((message, input), new) in messages.iter().zip(&inputs).zip(&new) {
+        if !new {
             continue;
         }
         match input {
             Input::Chain { retract, event, incarnation } => {
-                store::record_chain_event(&mut tx, message, &incarnation, retract, &event).await?;
+                records.push(ChainRecord {
+                    message,
+                    incarnation,
+                    retract: *retract,
+                    outbox: event,
+                });
                 match Lock::of_event(&event.event)? {
                     Lock::Passport(passport) => {
                         rebuilt.insert(passport);
@@ -139,20 +144,20 @@ pub async fn apply_all(pool: &PgPool, messages: &[Message]) -> Result<Vec<Outcom
                 }
             }
             Input::Result(result) => {
-                refreshed.insert(store::insert_result(&mut tx, &result, &message.id).await?);
+                refreshed.insert(store::insert_result(&mut tx, result, &message.id).await?);
             }
         }
-        outcomes.push(Outcome::Applied);
     }
-    for passport in rebuilt {
-        store::rebuild_passport(&mut tx, passport).await?;
+    if !records.is_empty() {
+        store::record_chain_events(&mut tx, &records).await?;
     }
+    store::rebuild_passports(&mut tx, &rebuilt.into_iter().collect::<Vec<_>>()).await?;
     for class_id in classes {
         store::rebuild_class(&mut tx, class_id).await?;
     }
     store::refresh(&mut tx, &refreshed.into_iter().collect::<Vec<_>>()).await?;
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(new.into_iter().map(|new| if new { Outcome::Applied } else { Outcome::Duplicate }).collect())
 }
 
 /// Deletes a passport's off-chain data (its validator facts) and re-derives its edges and
@@ -201,11 +206,11 @@ pub struct Projector {
 
 impl Projector {
     /// A projector writing to `pool` (migrated with [`migrate`](crate::migrate)); it takes up
-    /// to 64 deliveries at a time and applies them in up to 8 transactions at once.
+    /// to 256 deliveries at a time and applies them in up to 8 transactions at once.
     pub fn new(pool: PgPool) -> Self {
         Self {
             pool,
-            batch: 64,
+            batch: 256,
             concurrency: 8,
             wait: Duration::from_secs(1),
             retry: Duration::from_secs(1),

@@ -1,6 +1,8 @@
 //! The projector's SQL: the event log, re-deriving a passport's or class's rows, the edges and
 //! the feature rows. Every function runs inside the caller's transaction.
 
+use std::collections::BTreeMap;
+
 use alloy_primitives::{Address, U256};
 use sqlx::PgConnection;
 use trex_persona_ingest::{ChainEvent, OutboxEvent};
@@ -84,178 +86,378 @@ pub(crate) async fn lock<'a>(
     Ok(())
 }
 
-/// Records an applied (`retract == false`) or retracted incarnation of an event in
-/// `graph_chain_events`; `incarnation` is the message id without its topic prefix, the same for
-/// an apply and its retraction.
-pub(crate) async fn record_chain_event(
+/// A chain message to record: an applied (`retract == false`) or retracted incarnation of an
+/// event; `incarnation` is the message id without its topic prefix, the same for an apply and
+/// its retraction.
+pub(crate) struct ChainRecord<'a> {
+    pub(crate) message: &'a Message,
+    pub(crate) incarnation: &'a str,
+    pub(crate) retract: bool,
+    pub(crate) outbox: &'a OutboxEvent,
+}
+
+/// One `graph_chain_events` row being written, keyed by (chain id, block hash, log index,
+/// incarnation).
+struct ChainEventRow {
+    block_number: i64,
+    block_time: i64,
+    passport: Option<i64>,
+    class: Option<String>,
+    kind: &'static str,
+    event: String,
+    applied: bool,
+    retracted: bool,
+    apply_message: Option<String>,
+}
+
+/// Records chain messages in `graph_chain_events`, in one statement. An incarnation's apply and
+/// retraction set its `applied` and `retracted` flags, in whichever order and batch they come.
+pub(crate) async fn record_chain_events(
     conn: &mut PgConnection,
-    message: &Message,
-    incarnation: &str,
-    retract: bool,
-    outbox: &OutboxEvent,
+    records: &[ChainRecord<'_>],
 ) -> Result<(), GraphError> {
-    let position = &outbox.position;
-    let (passport, class) = match crate::fold::subject(&outbox.event) {
-        crate::fold::Subject::Passport(id) => (Some(passport_key(id)?), None),
-        crate::fold::Subject::Class(id) => (None, Some(id.to_string())),
-    };
-    let payload = serde_json::to_string(&outbox.event).map_err(|source| GraphError::Payload {
-        message_id: message.id.clone(),
-        topic: message.topic.clone(),
-        source,
-    })?;
+    // Merged per key first: one statement may not update a row twice.
+    let mut rows: BTreeMap<(i64, Vec<u8>, i64, &str), ChainEventRow> = BTreeMap::new();
+    for record in records {
+        let (outbox, position) = (record.outbox, &record.outbox.position);
+        let key = (
+            int("chain id", outbox.chain_id)?,
+            position.block_hash.to_vec(),
+            int("log index", position.log_index)?,
+            record.incarnation,
+        );
+        let (passport, class) = match crate::fold::subject(&outbox.event) {
+            crate::fold::Subject::Passport(id) => (Some(passport_key(id)?), None),
+            crate::fold::Subject::Class(id) => (None, Some(id.to_string())),
+        };
+        let event = serde_json::to_string(&outbox.event).map_err(|source| GraphError::Payload {
+            message_id: record.message.id.clone(),
+            topic: record.message.topic.clone(),
+            source,
+        })?;
+        let row = ChainEventRow {
+            block_number: int("block number", position.block_number)?,
+            block_time: time("block timestamp", outbox.block_timestamp)?,
+            passport,
+            class,
+            kind: outbox.event.kind(),
+            event,
+            applied: false,
+            retracted: false,
+            apply_message: None,
+        };
+        let row = rows.entry(key).or_insert(row);
+        if record.retract {
+            row.retracted = true;
+        } else {
+            row.applied = true;
+            row.apply_message.get_or_insert_with(|| record.message.id.clone());
+        }
+    }
+    let mut columns = ChainEventColumns::default();
+    for ((chain_id, block_hash, log_index, incarnation), row) in rows {
+        columns.chain_id.push(chain_id);
+        columns.block_hash.push(block_hash);
+        columns.log_index.push(log_index);
+        columns.incarnation.push(incarnation);
+        columns.block_number.push(row.block_number);
+        columns.block_time.push(row.block_time);
+        columns.passport.push(row.passport);
+        columns.class.push(row.class);
+        columns.kind.push(row.kind);
+        columns.event.push(row.event);
+        columns.applied.push(row.applied);
+        columns.retracted.push(row.retracted);
+        columns.apply_message.push(row.apply_message);
+    }
     sqlx::query(
         "INSERT INTO graph_chain_events (chain_id, block_hash, log_index, incarnation, \
          block_number, block_time, passport_id, class_id, kind, event, applied, retracted, \
          apply_message) \
-         VALUES ($1, $2, $3, $4, $5, to_timestamp($6), $7, $8::numeric, $9, $10::jsonb, NOT $11, \
-         $11, $12) \
+         SELECT c, h, l, i, n, to_timestamp(t), p, k::numeric, d, e::jsonb, a, r, m \
+         FROM unnest($1::bigint[], $2::bytea[], $3::bigint[], $4::text[], $5::bigint[], \
+         $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::bool[], \
+         $12::bool[], $13::text[]) AS u(c, h, l, i, n, t, p, k, d, e, a, r, m) \
          ON CONFLICT (chain_id, block_hash, log_index, incarnation) DO UPDATE SET \
          applied = graph_chain_events.applied OR EXCLUDED.applied, \
          retracted = graph_chain_events.retracted OR EXCLUDED.retracted, \
          apply_message = COALESCE(graph_chain_events.apply_message, EXCLUDED.apply_message)",
     )
-    .bind(int("chain id", outbox.chain_id)?)
-    .bind(position.block_hash.as_slice())
-    .bind(int("log index", position.log_index)?)
-    .bind(incarnation)
-    .bind(int("block number", position.block_number)?)
-    .bind(time("block timestamp", outbox.block_timestamp)?)
-    .bind(passport)
-    .bind(class)
-    .bind(outbox.event.kind())
-    .bind(payload)
-    .bind(retract)
-    .bind((!retract).then_some(&message.id))
+    .bind(&columns.chain_id)
+    .bind(&columns.block_hash)
+    .bind(&columns.log_index)
+    .bind(&columns.incarnation)
+    .bind(&columns.block_number)
+    .bind(&columns.block_time)
+    .bind(&columns.passport)
+    .bind(&columns.class)
+    .bind(&columns.kind)
+    .bind(&columns.event)
+    .bind(&columns.applied)
+    .bind(&columns.retracted)
+    .bind(&columns.apply_message)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Re-derives a passport's chain rows (passport, wallets, web2 accounts, badges held, points)
-/// from its live events.
-pub(crate) async fn rebuild_passport(
+/// The rows of [`record_chain_events`], column by column, for `unnest`.
+#[derive(Default)]
+struct ChainEventColumns<'a> {
+    chain_id: Vec<i64>,
+    block_hash: Vec<Vec<u8>>,
+    log_index: Vec<i64>,
+    incarnation: Vec<&'a str>,
+    block_number: Vec<i64>,
+    block_time: Vec<i64>,
+    passport: Vec<Option<i64>>,
+    class: Vec<Option<String>>,
+    kind: Vec<&'static str>,
+    event: Vec<String>,
+    applied: Vec<bool>,
+    retracted: Vec<bool>,
+    apply_message: Vec<Option<String>>,
+}
+
+/// Re-derives the chain rows (passport, wallets, web2 accounts, badges held, points) of
+/// `passports` from their live events, a few statements for all of them.
+pub(crate) async fn rebuild_passports(
     conn: &mut PgConnection,
-    passport: i64,
+    passports: &[i64],
 ) -> Result<(), GraphError> {
-    let rows: Vec<(i64, i64, i64, Option<String>, String)> = sqlx::query_as(
-        "SELECT DISTINCT ON (chain_id, block_number, log_index, block_hash) chain_id, \
-         block_number, extract(epoch FROM block_time)::bigint, apply_message, event::text \
-         FROM graph_chain_events WHERE passport_id = $1 AND applied AND NOT retracted \
-         ORDER BY chain_id, block_number, log_index, block_hash, incarnation",
+    if passports.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(i64, i64, i64, i64, Option<String>, String)> = sqlx::query_as(
+        "SELECT DISTINCT ON (passport_id, chain_id, block_number, log_index, block_hash) \
+         passport_id, chain_id, block_number, extract(epoch FROM block_time)::bigint, \
+         apply_message, event::text \
+         FROM graph_chain_events \
+         WHERE passport_id = ANY($1::bigint[]) AND applied AND NOT retracted \
+         ORDER BY passport_id, chain_id, block_number, log_index, block_hash, incarnation",
     )
-    .bind(passport)
+    .bind(passports)
     .fetch_all(&mut *conn)
     .await?;
-    let mut events = Vec::with_capacity(rows.len());
-    for (chain_id, block_number, block_time, message, event) in rows {
-        events.push(LoggedEvent {
+    let mut events: BTreeMap<i64, Vec<LoggedEvent>> =
+        passports.iter().map(|passport| (*passport, Vec::new())).collect();
+    for (passport, chain_id, block_number, block_time, message, event) in rows {
+        let event = serde_json::from_str(&event).map_err(|source| GraphError::Payload {
+            message_id: message.clone().unwrap_or_default(),
+            topic: "graph_chain_events".to_owned(),
+            source,
+        })?;
+        events.entry(passport).or_default().push(LoggedEvent {
             chain_id: chain_id.unsigned_abs(),
             block_number: block_number.unsigned_abs(),
             block_time,
-            event: serde_json::from_str(&event).map_err(|source| GraphError::Payload {
-                message_id: message.clone().unwrap_or_default(),
-                topic: "graph_chain_events".to_owned(),
-                source,
-            })?,
+            event,
             message,
         });
     }
-    write_passport(conn, passport, &PassportState::fold(events)).await
+    let states: Vec<(i64, PassportState)> = events
+        .into_iter()
+        .map(|(passport, events)| (passport, PassportState::fold(events)))
+        .collect();
+    write_passports(conn, passports, &states).await
 }
 
-async fn write_passport(
+/// The rows of [`write_passports`], column by column, for `unnest`.
+#[derive(Default)]
+struct PassportColumns {
+    passport: Vec<i64>,
+    chain_id: Vec<i64>,
+    did: Vec<String>,
+    owner: Vec<String>,
+    created_at: Vec<i64>,
+    created_block: Vec<i64>,
+    message: Vec<Option<String>>,
+}
+
+#[derive(Default)]
+struct WalletColumns {
+    passport: Vec<i64>,
+    caip10: Vec<String>,
+    namespace: Vec<&'static str>,
+    relation: Vec<&'static str>,
+    since: Vec<i64>,
+    message: Vec<Option<String>>,
+}
+
+#[derive(Default)]
+struct Web2Columns {
+    passport: Vec<i64>,
+    platform_hash: Vec<Vec<u8>>,
+    platform: Vec<Option<&'static str>>,
+    handle_hash: Vec<Vec<u8>>,
+    since: Vec<i64>,
+    message: Vec<Option<String>>,
+}
+
+#[derive(Default)]
+struct BadgeColumns {
+    passport: Vec<i64>,
+    class_id: Vec<String>,
+    since: Vec<i64>,
+    expires_at: Vec<Option<i64>>,
+    validator: Vec<String>,
+    attestation_id: Vec<Vec<u8>>,
+    message: Vec<Option<String>>,
+}
+
+#[derive(Default)]
+struct PointsColumns {
+    passport: Vec<i64>,
+    category: Vec<Vec<u8>>,
+    points: Vec<String>,
+    labelled: Vec<Vec<u8>>,
+    label: Vec<String>,
+}
+
+/// Replaces the chain rows of `passports` with `states` (a passport without a state, or whose
+/// state has no `PassportCreated`, keeps no passport row).
+async fn write_passports(
     conn: &mut PgConnection,
-    passport: i64,
-    state: &PassportState,
+    passports: &[i64],
+    states: &[(i64, PassportState)],
 ) -> Result<(), GraphError> {
     for table in ["passports", "wallets", "web2_accounts", "badges_held", "passport_points"] {
         // The table names are the constants above.
-        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE passport_id = $1")))
-            .bind(passport)
-            .execute(&mut *conn)
-            .await?;
-    }
-    if let Some(created) = &state.created {
-        sqlx::query(
-            "INSERT INTO passports (passport_id, chain_id, did, owner, created_at, created_block, \
-             source_message) VALUES ($1, $2, $3, $4, to_timestamp($5), $6, $7)",
-        )
-        .bind(passport)
-        .bind(int("chain id", created.chain_id)?)
-        .bind(passport_did(created.chain_id, passport.unsigned_abs()))
-        .bind(checksummed(created.owner))
-        .bind(created.origin.at)
-        .bind(int("block number", created.block_number)?)
-        .bind(&created.origin.message)
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE passport_id = ANY($1::bigint[])"
+        )))
+        .bind(passports)
         .execute(&mut *conn)
         .await?;
     }
-    for (caip10, wallet) in &state.wallets {
-        sqlx::query(
-            "INSERT INTO wallets (passport_id, caip10, namespace, relation, since, source_message) \
-             VALUES ($1, $2, $3, $4, to_timestamp($5), $6)",
-        )
-        .bind(passport)
-        .bind(caip10)
-        .bind(wallet.namespace)
-        .bind(wallet.relation)
-        .bind(wallet.origin.at)
-        .bind(&wallet.origin.message)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (platform, account) in &state.web2 {
-        sqlx::query(
-            "INSERT INTO web2_accounts (passport_id, platform_hash, platform, handle_hash, since, \
-             source_message) VALUES ($1, $2, $3, $4, to_timestamp($5), $6)",
-        )
-        .bind(passport)
-        .bind(platform.as_slice())
-        .bind(web2_platform(*platform))
-        .bind(account.handle_hash.as_slice())
-        .bind(account.origin.at)
-        .bind(&account.origin.message)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (class_id, badge) in &state.badges {
-        let expires_at = badge.expires_at.map(|secs| secs.min(MAX_TIME).cast_signed());
-        sqlx::query(
-            "INSERT INTO badges_held (passport_id, class_id, since, expires_at, validator, \
-             attestation_id, source_message) \
-             VALUES ($1, $2::numeric, to_timestamp($3), to_timestamp($4), $5, $6, $7)",
-        )
-        .bind(passport)
-        .bind(class_id.to_string())
-        .bind(badge.origin.at)
-        .bind(expires_at)
-        .bind(checksummed(badge.validator))
-        .bind(badge.attestation_id.as_slice())
-        .bind(&badge.origin.message)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for (category, points) in &state.points {
-        if let Some(label) = ascii_label(*category) {
-            sqlx::query(
-                "INSERT INTO points_categories (category, label) VALUES ($1, $2) \
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(category.as_slice())
-            .bind(label)
-            .execute(&mut *conn)
-            .await?;
+    let (mut created, mut wallets, mut web2, mut badges, mut points) = (
+        PassportColumns::default(),
+        WalletColumns::default(),
+        Web2Columns::default(),
+        BadgeColumns::default(),
+        PointsColumns::default(),
+    );
+    for (passport, state) in states {
+        let passport = *passport;
+        if let Some(c) = &state.created {
+            created.passport.push(passport);
+            created.chain_id.push(int("chain id", c.chain_id)?);
+            created.did.push(passport_did(c.chain_id, passport.unsigned_abs()));
+            created.owner.push(checksummed(c.owner));
+            created.created_at.push(c.origin.at);
+            created.created_block.push(int("block number", c.block_number)?);
+            created.message.push(c.origin.message.clone());
         }
-        sqlx::query(
-            "INSERT INTO passport_points (passport_id, category, points) VALUES ($1, $2, $3::numeric)",
-        )
-        .bind(passport)
-        .bind(category.as_slice())
-        .bind(points.to_string())
-        .execute(&mut *conn)
-        .await?;
+        for (caip10, wallet) in &state.wallets {
+            wallets.passport.push(passport);
+            wallets.caip10.push(caip10.clone());
+            wallets.namespace.push(wallet.namespace);
+            wallets.relation.push(wallet.relation);
+            wallets.since.push(wallet.origin.at);
+            wallets.message.push(wallet.origin.message.clone());
+        }
+        for (platform, account) in &state.web2 {
+            web2.passport.push(passport);
+            web2.platform_hash.push(platform.to_vec());
+            web2.platform.push(web2_platform(*platform));
+            web2.handle_hash.push(account.handle_hash.to_vec());
+            web2.since.push(account.origin.at);
+            web2.message.push(account.origin.message.clone());
+        }
+        for (class_id, badge) in &state.badges {
+            badges.passport.push(passport);
+            badges.class_id.push(class_id.to_string());
+            badges.since.push(badge.origin.at);
+            badges.expires_at.push(badge.expires_at.map(|secs| secs.min(MAX_TIME).cast_signed()));
+            badges.validator.push(checksummed(badge.validator));
+            badges.attestation_id.push(badge.attestation_id.to_vec());
+            badges.message.push(badge.origin.message.clone());
+        }
+        for (category, amount) in &state.points {
+            if let Some(label) = ascii_label(*category) {
+                points.labelled.push(category.to_vec());
+                points.label.push(label);
+            }
+            points.passport.push(passport);
+            points.category.push(category.to_vec());
+            points.points.push(amount.to_string());
+        }
     }
+    sqlx::query(
+        "INSERT INTO passports (passport_id, chain_id, did, owner, created_at, created_block, \
+         source_message) \
+         SELECT p, c, d, o, to_timestamp(t), b, m FROM unnest($1::bigint[], $2::bigint[], \
+         $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[]) AS u(p, c, d, o, t, b, m)",
+    )
+    .bind(&created.passport)
+    .bind(&created.chain_id)
+    .bind(&created.did)
+    .bind(&created.owner)
+    .bind(&created.created_at)
+    .bind(&created.created_block)
+    .bind(&created.message)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO wallets (passport_id, caip10, namespace, relation, since, source_message) \
+         SELECT p, w, n, r, to_timestamp(t), m FROM unnest($1::bigint[], $2::text[], $3::text[], \
+         $4::text[], $5::bigint[], $6::text[]) AS u(p, w, n, r, t, m)",
+    )
+    .bind(&wallets.passport)
+    .bind(&wallets.caip10)
+    .bind(&wallets.namespace)
+    .bind(&wallets.relation)
+    .bind(&wallets.since)
+    .bind(&wallets.message)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO web2_accounts (passport_id, platform_hash, platform, handle_hash, since, \
+         source_message) \
+         SELECT p, ph, pl, h, to_timestamp(t), m FROM unnest($1::bigint[], $2::bytea[], \
+         $3::text[], $4::bytea[], $5::bigint[], $6::text[]) AS u(p, ph, pl, h, t, m)",
+    )
+    .bind(&web2.passport)
+    .bind(&web2.platform_hash)
+    .bind(&web2.platform)
+    .bind(&web2.handle_hash)
+    .bind(&web2.since)
+    .bind(&web2.message)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO badges_held (passport_id, class_id, since, expires_at, validator, \
+         attestation_id, source_message) \
+         SELECT p, c::numeric, to_timestamp(t), to_timestamp(e), v, a, m FROM unnest( \
+         $1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bytea[], \
+         $7::text[]) AS u(p, c, t, e, v, a, m)",
+    )
+    .bind(&badges.passport)
+    .bind(&badges.class_id)
+    .bind(&badges.since)
+    .bind(&badges.expires_at)
+    .bind(&badges.validator)
+    .bind(&badges.attestation_id)
+    .bind(&badges.message)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO points_categories (category, label) \
+         SELECT c, l FROM unnest($1::bytea[], $2::text[]) AS u(c, l) ON CONFLICT DO NOTHING",
+    )
+    .bind(&points.labelled)
+    .bind(&points.label)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO passport_points (passport_id, category, points) \
+         SELECT p, c, n::numeric FROM unnest($1::bigint[], $2::bytea[], $3::text[]) AS u(p, c, n)",
+    )
+    .bind(&points.passport)
+    .bind(&points.category)
+    .bind(&points.points)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ pub use config::{BusConfig, connect};
 pub use error::PipelineError;
 pub use nats::{NatsBus, NatsConfig};
 pub use pg::{PgBus, PgBusConfig};
-pub use processed::mark_processed;
+pub use processed::{mark_processed, mark_processed_all};
 
 use sqlx::PgPool;
 

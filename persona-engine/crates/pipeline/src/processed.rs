@@ -1,5 +1,7 @@
 //! Idempotent consumers: the ids a consumer has processed, written with its effects.
 
+use std::collections::HashSet;
+
 use sqlx::PgConnection;
 
 use crate::PipelineError;
@@ -16,14 +18,27 @@ pub async fn mark_processed(
     consumer: &str,
     message_id: &str,
 ) -> Result<bool, PipelineError> {
-    let inserted = sqlx::query(
-        "INSERT INTO processed_messages (consumer, message_id) VALUES ($1, $2) \
-         ON CONFLICT DO NOTHING",
+    Ok(mark_processed_all(conn, consumer, &[message_id]).await?[0])
+}
+
+/// [`mark_processed`] for several messages in one statement: per id, in order, whether it is
+/// new. An id processed before, or repeated earlier in `message_ids`, is not.
+pub async fn mark_processed_all(
+    conn: &mut PgConnection,
+    consumer: &str,
+    message_ids: &[&str],
+) -> Result<Vec<bool>, PipelineError> {
+    let inserted: HashSet<String> = sqlx::query_scalar(
+        "INSERT INTO processed_messages (consumer, message_id) \
+         SELECT $1, id FROM unnest($2::text[]) AS ids(id) \
+         ON CONFLICT DO NOTHING RETURNING message_id",
     )
     .bind(consumer)
-    .bind(message_id)
-    .execute(conn)
+    .bind(message_ids)
+    .fetch_all(conn)
     .await?
-    .rows_affected();
-    Ok(inserted == 1)
+    .into_iter()
+    .collect();
+    let mut first = HashSet::new();
+    Ok(message_ids.iter().map(|id| inserted.contains(*id) && first.insert(*id)).collect())
 }

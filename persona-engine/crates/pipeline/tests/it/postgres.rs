@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use trex_persona_pipeline::{Bus, PgBus, PgBusConfig, mark_processed};
+use trex_persona_pipeline::{Bus, PgBus, PgBusConfig, mark_processed, mark_processed_all};
 use trex_test_support::TestDatabase;
 
 use crate::harness::{messages, receive};
@@ -67,4 +67,9 @@ async fn mark_processed_once_per_consumer() {
 
     let mut conn = pool.acquire().await.unwrap();
     assert!(!mark_processed(&mut conn, "graph", "m-1").await.unwrap());
+    // Several at once: an id seen before, and the repeat of an id in the list, are not new.
+    let ids = ["m-2", "m-1", "m-3", "m-2"];
+    let new = mark_processed_all(&mut conn, "graph", &ids).await.unwrap();
+    assert_eq!(new, [true, false, true, false]);
+    assert_eq!(mark_processed_all(&mut conn, "graph", &ids).await.unwrap(), [false; 4]);
 }
