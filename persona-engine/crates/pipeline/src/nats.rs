@@ -12,7 +12,7 @@ use async_nats::{
     },
 };
 use async_trait::async_trait;
-use futures::{FutureExt, StreamExt, stream::SelectAll};
+use futures::{StreamExt, stream::SelectAll};
 
 use crate::{
     Bus, Delivery, Message, PipelineError, Subscription,
@@ -22,6 +22,9 @@ use crate::{
 /// Publishes awaiting acknowledgement at once: enough to pipeline a batch, well below the
 /// client's 5,000 in-flight acks.
 const PUBLISH_WINDOW: usize = 1_000;
+
+/// How long [`Subscription::next`] waits for a further delivery once it has one.
+const BATCH_LINGER: Duration = Duration::from_millis(5);
 
 /// Settings of the JetStream bus.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,17 +227,16 @@ impl Subscription for NatsSubscription {
         let mut deliveries = Vec::new();
         let deadline = tokio::time::Instant::now() + wait;
         while deliveries.len() < max {
-            // The first delivery is awaited until the deadline, the rest only if already here.
-            let pulled = if deliveries.is_empty() {
-                match tokio::time::timeout_at(deadline, self.streams.next()).await {
-                    Ok(pulled) => pulled,
-                    Err(_) => break,
-                }
+            // The first delivery is awaited until the deadline, each further one for at most
+            // BATCH_LINGER: the pull buffer runs dry between the server's batches, and a batch
+            // cut there would be smaller than the consumer asked for.
+            let until = if deliveries.is_empty() {
+                deadline
             } else {
-                match self.streams.next().now_or_never() {
-                    Some(pulled) => pulled,
-                    None => break,
-                }
+                deadline.min(tokio::time::Instant::now() + BATCH_LINGER)
+            };
+            let Ok(pulled) = tokio::time::timeout_at(until, self.streams.next()).await else {
+                break;
             };
             let Some(pulled) = pulled else { break };
             deliveries.extend(self.delivery(pulled).await?);
