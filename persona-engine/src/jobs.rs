@@ -159,6 +159,10 @@ pub async fn retrain(
         }
         outcomes.push((category, result));
     }
+    // Unlocked explicitly: closing the connection releases the lock only once the server has
+    // ended the session, after this returns, and a round right after this one would find it
+    // still held.
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(RETRAIN_LOCK).execute(&mut *lock).await?;
     lock.close().await?;
     Ok(Retrain::Trained(outcomes))
 }
