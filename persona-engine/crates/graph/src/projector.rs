@@ -114,14 +114,14 @@ pub async fn apply(pool: &PgPool, message: &Message) -> Result<Outcome, GraphErr
 /// call and nothing is written.
 pub async fn apply_all(pool: &PgPool, messages: &[Message]) -> Result<Vec<Outcome>, GraphError> {
     let inputs = messages.iter().map(Input::decode).collect::<Result<Vec<_>, _>>()?;
-    let locks = inputs.iter().map(Input::lock).collect::<Result<BTreeSet<_>, _>>()?;
+    let subjects = inputs.iter().map(Input::lock).collect::<Result<Vec<_>, _>>()?;
     let mut tx = pool.begin().await?;
-    store::lock(&mut tx, &locks).await?;
+    store::lock(&mut tx, &subjects.iter().copied().collect::<BTreeSet<_>>()).await?;
     let ids: Vec<&str> = messages.iter().map(|message| message.id.as_str()).collect();
     let new = mark_processed_all(&mut tx, CONSUMER, &ids).await?;
     let (mut records, mut rebuilt, mut refreshed, mut classes) =
         (Vec::new(), BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-    for ((message, input), new) in messages.iter().zip(&inputs).zip(&new) {
+    for (((message, input), subject), new) in messages.iter().zip(&inputs).zip(subjects).zip(&new) {
         if !new {
             continue;
         }
@@ -132,8 +132,9 @@ pub async fn apply_all(pool: &PgPool, messages: &[Message]) -> Result<Vec<Outcom
                     incarnation,
                     retract: *retract,
                     outbox: event,
+                    subject,
                 });
-                match Lock::of_event(&event.event)? {
+                match subject {
                     Lock::Passport(passport) => {
                         rebuilt.insert(passport);
                         refreshed.insert(passport);

@@ -94,6 +94,8 @@ pub(crate) struct ChainRecord<'a> {
     pub(crate) incarnation: &'a str,
     pub(crate) retract: bool,
     pub(crate) outbox: &'a OutboxEvent,
+    /// The passport or class the event is about ([`Lock::of_event`]).
+    pub(crate) subject: Lock,
 }
 
 /// One `graph_chain_events` row being written, keyed by (chain id, block hash, log index,
@@ -126,9 +128,9 @@ pub(crate) async fn record_chain_events(
             int("log index", position.log_index)?,
             record.incarnation,
         );
-        let (passport, class) = match crate::fold::subject(&outbox.event) {
-            crate::fold::Subject::Passport(id) => (Some(passport_key(id)?), None),
-            crate::fold::Subject::Class(id) => (None, Some(id.to_string())),
+        let (passport, class) = match record.subject {
+            Lock::Passport(passport) => (Some(passport), None),
+            Lock::Class(id) => (None, Some(id.to_string())),
         };
         let event = serde_json::to_string(&outbox.event).map_err(|source| GraphError::Payload {
             message_id: record.message.id.clone(),
